@@ -1,0 +1,130 @@
+/* Shared internals of the mipmap plugin: the host table, the parameters
+ * mipmap and ripmap have in common, parallel reduce/encode passes over a
+ * level, a buffered output file and level-list checks for the writers. */
+#ifndef MIP_INT_H
+#define MIP_INT_H
+
+#include <uberhost/uh_sdk.h>
+
+#include "filters.h"
+
+/* Set by init(); valid until fini(). */
+extern const uh_host *mip_host;
+
+/* Node types (one per file). */
+extern const uh_node_type mip_type_mipmap;
+extern const uh_node_type mip_type_ripmap;
+extern const uh_node_type mip_type_save_png;
+extern const uh_node_type mip_type_atlas;
+extern const uh_node_type mip_type_ktx2;
+extern const uh_node_type mip_type_dds;
+extern const uh_node_type mip_type_stream_png;
+
+/* Parameters shared by mipmap and ripmap. */
+extern const uh_param_desc mip_param_filter;
+extern const uh_param_desc mip_param_transfer;
+extern const uh_param_desc mip_param_wrap;
+extern const uh_param_desc mip_param_sample;
+
+/* The ports shared by every node: "image" in, "levels" out/in. */
+extern const uh_port_desc mip_port_image_in;
+extern const uh_port_desc mip_port_levels_out;
+extern const uh_port_desc mip_port_levels_in;
+
+/* MIPF_TF_* for the `transfer` parameter value (0 auto) and a space tag. */
+int mip_transfer(int64_t param, uint32_t space);
+
+/* UH_SPACE_* that a MIPF_TF_* transfer writes. */
+uint32_t mip_space_of(int transfer);
+
+/* UH_SAMPLE_* for the `sample` parameter value (0 same). */
+uint32_t mip_sample(int64_t param, uint32_t in_sample);
+
+/* Quantisation steps of a sample type (255, 65535, 0 for float). */
+uint32_t mip_quant(uint32_t sample);
+
+/* A float plane owned by the node. */
+typedef struct mip_plane {
+    float *data;
+    size_t bytes;
+    uint32_t width, height, channels;
+} mip_plane;
+
+/* Allocates a w x h x ch float plane; fails with UH_ELIMIT/UH_ENOMEM. */
+uh_status mip_plane_alloc(uh_ctx *ctx, mip_plane *p, uint32_t w, uint32_t h,
+                          uint32_t ch);
+void mip_plane_free(uh_ctx *ctx, mip_plane *p);
+
+/* A mipf_src reading a plane in the working representation. */
+mipf_src mip_plane_src(const mip_plane *p);
+
+/* Builds a tap table in node memory; free with mip_taps_free(). */
+uh_status mip_taps_new(uh_ctx *ctx, mipf_taps *t, int filter, int wrap,
+                       uint32_t n_src, uint32_t n_dst);
+void mip_taps_free(uh_ctx *ctx, mipf_taps *t);
+
+/* Runs a pass over all its output rows on the host's pool. */
+uh_status mip_run(uh_ctx *ctx, const mipf_pass *p);
+
+/* Reduces src into dst (dst->width == tx->n_dst, dst->height ==
+ * ty->n_dst) on the host's pool. */
+uh_status mip_reduce(uh_ctx *ctx, const mipf_src *src, const mipf_taps *tx,
+                     const mipf_taps *ty, int op, int normal, mip_plane *dst);
+
+/* Encodes every row of src into out on the host's pool. */
+uh_status mip_encode(uh_ctx *ctx, const mipf_src *src, const mipf_enc *enc,
+                     uh_image *out);
+
+/* Copies or converts the input image into level 0 of the output. */
+uh_status mip_level0(uh_ctx *ctx, const uh_image *in, uh_image *out,
+                     int transfer);
+
+/* A buffered output file. */
+typedef struct mip_out {
+    uh_ctx *ctx;
+    uh_file *f;
+    uint8_t *buf;
+    size_t len, cap;
+    uint64_t total;
+    uh_status status;
+} mip_out;
+
+uh_status mip_out_open(uh_ctx *ctx, mip_out *o, const char *path);
+void mip_out_put(mip_out *o, const void *data, size_t n);
+void mip_out_zero(mip_out *o, size_t n);
+void mip_out_u32(mip_out *o, uint32_t v);
+void mip_out_u64(mip_out *o, uint64_t v);
+void mip_out_printf(mip_out *o, const char *fmt, ...) UH_PRINTF(2, 3);
+/* Flushes and closes; returns the first failure. Always releases. */
+uh_status mip_out_close(mip_out *o);
+
+/* A PNG file written row by row (pngdir.c). Rows are u8 or native u16. */
+typedef struct mip_pngw {
+    uh_ctx *ctx;
+    mip_out out;
+    void *png, *info; /* libpng's write and info structs */
+    int open;
+    char path[1024];
+    char msg[256];
+} mip_pngw;
+
+/* Opens `path` and writes the header of an image shaped like `info`
+ * (sample u8 or u16). On failure nothing is left open. */
+uh_status mip_png_open(uh_ctx *ctx, mip_pngw *w, const char *path,
+                       const uh_image_info *info, int level);
+uh_status mip_png_row(uh_ctx *ctx, mip_pngw *w, const void *row);
+/* Ends and closes the file; on failure it is released too. */
+uh_status mip_png_close(uh_ctx *ctx, mip_pngw *w);
+/* Releases a file that will not be finished. */
+void mip_png_abort(uh_ctx *ctx, mip_pngw *w);
+
+/* Checks that input port 0 holds a mip chain: level p has level_x =
+ * level_y = p and size max(1, w0 >> p) x max(1, h0 >> p), all levels one
+ * format. Fails naming the first level that is not. */
+uh_status mip_check_chain(uh_ctx *ctx, const char *what, uint32_t *count);
+
+/* Expands row y of img to 4 channels (grey copied to RGB, opaque alpha
+ * added) into out (width * 4 samples). */
+void mip_expand_rgba(const uh_image *img, uint32_t y, void *out);
+
+#endif

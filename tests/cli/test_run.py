@@ -1,0 +1,159 @@
+"""Running graphs: the embedded default, --stats truth against a node with
+known allocations, leak reports, failure exit codes with no output left
+behind, determinism across thread counts, budgets, deadlines and signals."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.environ["UH_SRC"], "tests", "support"))
+import uhtest as t
+
+d = t.scratch()
+tn = os.path.join(t.BUILD, "tests", "plugins", "hostnodes")
+tn_so = os.path.join(tn, "hostnodes.so")
+pp = ["--plugin-path", tn]
+
+
+def graph(name, nodes, params=None):
+    g = {"uberhost": 1, "nodes": nodes}
+    if params:
+        g["params"] = params
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        json.dump(g, f, indent=1)
+    return path
+
+
+def listing(dirpath):
+    return sorted(os.listdir(dirpath)) if os.path.isdir(dirpath) else []
+
+
+# The embedded default graph writes a 512x512 texture, decodable by an
+# independent decoder, into ./uberhost-out.
+c, out, err = t.run("run", cwd=d)
+t.eq(c, 0, "default graph exit (%s)" % err)
+png = t.read_png(os.path.join(d, "uberhost-out", "texture.png"))
+t.eq((png.width, png.height), (512, 512), "default texture size")
+vals = [v for row in png.pixels for v in row]
+t.check(max(vals) - min(vals) > 100, "texture has contrast")
+
+# Same bytes at 1 and 4 threads.
+outs = []
+for n in (1, 4):
+    wd = os.path.join(d, "t%d" % n)
+    os.makedirs(wd)
+    c, out, err = t.run("run", "--threads", n, cwd=wd)
+    t.eq(c, 0, "threads %d" % n)
+    outs.append(open(os.path.join(wd, "uberhost-out", "texture.png"), "rb").read())
+t.check(outs[0] == outs[1], "default graph identical at --threads 1 and 4")
+
+# --stats=json reports exactly what test.alloc allocated: 3 blocks of
+# 100000 bytes held at once, then freed.
+out_png = os.path.join(d, "alloc.png")
+g = graph("alloc.json", {
+    "src": {"type": "test.solid", "params": {"width": 64, "height": 32, "value": 9}},
+    "a": {"type": "test.alloc", "params": {"bytes": 100000, "blocks": 3}, "inputs": {"image": "src"}},
+    "out": {"type": "png.save", "params": {"path": out_png}, "inputs": {"image": "a"}},
+})
+c, out, err = t.run("run", g, "--stats=json", *pp)
+t.eq(c, 0, "alloc graph (%s)" % err)
+st = json.loads(out)
+node = {n["id"]: n for n in st["nodes"]}
+t.eq(node["a"]["peak"], 300000, "test.alloc peak")
+t.eq(node["a"]["total"], 300000, "test.alloc total")
+t.eq(node["a"]["allocations"], 3, "test.alloc allocations")
+t.eq(node["a"]["current"], 0, "test.alloc current at the end")
+t.eq(node["a"]["leaked"], 0, "no leak")
+t.eq(node["src"]["output_bytes"], 64 * 32, "solid output bytes")
+t.check(st["peak"] >= 300000, "run peak covers the node's peak")
+t.eq(t.read_png(out_png).at(5, 5), 9, "pixel went through")
+
+# Text stats name every node.
+c, out, err = t.run("run", g, "--stats", *pp)
+t.eq(c, 0, "text stats run")
+for name in ("src", "a", "out", "run: peak", "process: RSS"):
+    t.check(name in err, "text stats mention %r" % name)
+
+# A leak is reported by node, type and plugin, counted, and freed.
+g = graph("leak.json", {
+    "src": {"type": "test.solid"},
+    "a": {"type": "test.alloc", "params": {"bytes": 5000, "blocks": 4, "leak": 2}, "inputs": {"image": "src"}},
+    "out": {"type": "png.save", "params": {"path": os.path.join(d, "leak.png")}, "inputs": {"image": "a"}},
+})
+c, out, err = t.run("run", g, "--stats=json", *pp)
+t.eq(c, 0, "leaking graph still succeeds")
+t.eq(err, "uberhost: warning: %s: /nodes/a (test.alloc, %s) leaked 10000 bytes in 2 blocks; freed at the end of the run\n"
+     % (g, tn_so), "leak warning")
+t.eq({n["id"]: n for n in json.loads(out)["nodes"]}["a"]["leaked"], 10000, "leak in stats")
+
+# Failures: exit code by status, message with file, pointer, type and
+# plugin, and no output left, not even from a branch that succeeded.
+existing = os.path.join(d, "keep.png")
+open(existing, "wb").write(b"old content")
+for status, code, text in (("corrupt", 3, "failing on purpose (corrupt)"),
+                           ("limit", 4, "failing on purpose (limit)"),
+                           ("write", 6, "failing on purpose (write)"),
+                           ("internal", 5, "failing on purpose (internal)"),
+                           ("silent", 5, "internal error")):
+    for where in ("prepare", "process"):
+        okpath = os.path.join(d, "branch-%s-%s.png" % (status, where))
+        g = graph("fail.json", {
+            "src": {"type": "test.solid"},
+            "good": {"type": "png.save", "params": {"path": okpath}, "inputs": {"image": "src"}},
+            "over": {"type": "png.save", "params": {"path": existing}, "inputs": {"image": "src"}},
+            "f": {"type": "test.fail", "params": {"status": status, "in": where}, "inputs": {"image": "src"}},
+            "sink": {"type": "png.save", "params": {"path": os.path.join(d, "never.png")}, "inputs": {"image": "f"}},
+        })
+        t.expect(["run", g] + pp, code,
+                 stderr="uberhost: %s: /nodes/f (test.fail, %s): %s\n" % (g, tn_so, text))
+        t.check(not os.path.exists(okpath), "no output from the good branch (%s, %s)" % (status, where))
+        t.eq(open(existing, "rb").read(), b"old content", "existing output untouched")
+        t.eq([f for f in listing(d) if f.endswith(".tmp")], [], "no temporary files left")
+
+# The memory budget says no before allocating, naming node and sizes.
+g = graph("budget.json", {
+    "src": {"type": "test.solid"},
+    "a": {"type": "test.alloc", "params": {"bytes": 3000000, "blocks": 1}, "inputs": {"image": "src"}},
+    "out": {"type": "png.save", "params": {"path": os.path.join(d, "budget.png")}, "inputs": {"image": "a"}},
+})
+c, out, err = t.run("run", g, "--memory-limit", "2M", *pp)
+t.eq(c, 4, "budget exit code")
+t.check(err.startswith("uberhost: %s: /nodes/a (test.alloc, %s): memory budget exceeded: asked 3000000 bytes with "
+                       % (g, tn_so)), "budget message: %r" % err)
+t.check(err.rstrip().endswith("of 2097152 (raise --memory-limit)"), "budget message names the limit: %r" % err)
+t.check(not os.path.exists(os.path.join(d, "budget.png")), "no output after a budget failure")
+
+# --repeat and several graphs run in one process; --stats=json prints one
+# line per run with the RSS beside the idle baseline.
+c, out, err = t.run("run", g, g, "--repeat", 2, "--stats=json", "--memory-limit", "64M", *pp)
+t.eq(c, 0, "repeat runs")
+lines = [json.loads(x) for x in out.splitlines()]
+t.eq([x["run"] for x in lines], [1, 2, 1, 2], "four runs reported")
+t.check(all(x["rss_idle"] > 0 and x["rss"] > 0 for x in lines), "rss fields present")
+
+# A deadline cancels a long run: exit 7, nothing written.
+slow_out = os.path.join(d, "slow.png")
+g = graph("slow.json", {
+    "src": {"type": "test.solid", "params": {"width": 12000, "height": 12000}},
+    "inv": {"type": "example.invert", "inputs": {"image": "src"}},
+    "out": {"type": "png.save", "params": {"path": slow_out, "compression": 9}, "inputs": {"image": "inv"}},
+})
+c, out, err = t.run("run", g, "--timeout", "0.2", *pp)
+t.eq(c, 7, "deadline exit code (%s)" % err)
+t.eq(err, "uberhost: %s: run cancelled: past the deadline (--timeout)\n" % g, "deadline message")
+t.check(not os.path.exists(slow_out), "no output after the deadline")
+
+# SIGINT cancels cleanly too.
+env = dict(os.environ, UBERHOST_PLUGIN_PATH=t.PLUGINS)
+p = subprocess.Popen([t.BIN, "run", g] + pp, env=env, stderr=subprocess.PIPE)
+time.sleep(0.3)
+p.send_signal(signal.SIGINT)
+_, err = p.communicate(timeout=60)
+t.eq(p.returncode, 7, "SIGINT exit code")
+t.check(b"run cancelled: interrupted" in err, "SIGINT message: %r" % err)
+t.check(not os.path.exists(slow_out), "no output after SIGINT")
+t.eq([f for f in listing(d) if f.endswith(".tmp")], [], "no temporary files after SIGINT")
+t.done()
