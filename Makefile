@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE := build
 SANITIZE := build-asan
 
-.PHONY: all demo test test-plain test-asan deps build clean format
+.PHONY: all demo test test-plain test-asan deps build clean format format-check
 
 all: build
 
@@ -21,7 +21,7 @@ demo: build
 	@echo "uberhost: the default graph wrote its files to $(CURDIR)/uberhost-out/"
 
 # Builds and runs the whole suite, then again under ASan + UBSan.
-test: test-plain test-asan
+test: test-plain test-asan format-check
 
 test-plain: deps
 	cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -38,6 +38,10 @@ test-asan: deps
 
 format:
 	git ls-files '*.c' '*.h' '*.cc' | xargs clang-format -i
+
+# Every tracked C file is clang-formatted (.clang-format, clang-format 14).
+format-check: deps
+	git ls-files '*.c' '*.h' '*.cc' | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf build build-test build-asan uberhost-out

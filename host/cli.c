@@ -765,8 +765,7 @@ int cli_main(int argc, char **argv)
                 "usage: uberhost plan GRAPH [options]\n"};
             fputs(first[mode], stdout);
             fputs(usage_run, stdout);
-        }
-        else if (mode == 3)
+        } else if (mode == 3)
             fputs("usage: uberhost list [--json] [--plugin-path DIRS]\n"
                   "Lists every node type with its plugin and summary.\n",
                   stdout);

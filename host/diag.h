@@ -7,7 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#define DIAG_MSG_MAX 2048
+#define DIAG_MSG_MAX  2048
 #define DIAG_WARN_MAX 32
 
 typedef struct diag {

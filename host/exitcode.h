@@ -7,10 +7,12 @@
     X(OK, 0, "success")                                                        \
     X(USAGE, 1, "bad command line")                                            \
     X(GRAPH, 2, "invalid graph: nothing ran")                                  \
-    X(DECODE, 3, "an input could not be decoded (corrupt, truncated, "         \
-                 "unsupported)")                                               \
-    X(LIMIT, 4, "a limit was hit (memory budget, pixels, dimensions, spill "   \
-                "space, graph size)")                                          \
+    X(DECODE, 3,                                                               \
+      "an input could not be decoded (corrupt, truncated, "                    \
+      "unsupported)")                                                          \
+    X(LIMIT, 4,                                                                \
+      "a limit was hit (memory budget, pixels, dimensions, spill "             \
+      "space, graph size)")                                                    \
     X(PLUGIN, 5, "a plugin was refused or failed to load, or a node failed")   \
     X(WRITE, 6, "an output could not be written")                              \
     X(CANCELED, 7, "cancelled (Ctrl-C, SIGTERM) or past a deadline")           \

@@ -191,9 +191,9 @@ static void plugin_free(plugin *p)
         return;
     if (p->initialised && p->desc->fini)
         p->desc->fini();
-    /* Under LeakSanitizer, unloading a plugin (and the codec library it
-     * pulled in, with its thread-local state) makes leak reports crash or
-     * lose their symbols: keep sanitized builds' plugins mapped. */
+        /* Under LeakSanitizer, unloading a plugin (and the codec library it
+         * pulled in, with its thread-local state) makes leak reports crash or
+         * lose their symbols: keep sanitized builds' plugins mapped. */
 #if !defined(__SANITIZE_ADDRESS__) && !UH__HAS_ASAN
     if (p->handle)
         dlclose(p->handle);

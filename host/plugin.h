@@ -12,9 +12,9 @@
 #include "diag.h"
 
 typedef struct plugin {
-    char *path;             /* as found on the plugin path; owned */
-    void *handle;           /* dlopen handle */
-    const uh_plugin *desc;  /* owned by the plugin */
+    char *path;            /* as found on the plugin path; owned */
+    void *handle;          /* dlopen handle */
+    const uh_plugin *desc; /* owned by the plugin */
     int initialised;
 } plugin;
 
@@ -28,9 +28,9 @@ typedef struct node_kind {
 typedef struct registry {
     plugin **plugins;
     size_t n_plugins, cap_plugins;
-    node_kind *kinds;       /* sorted by id */
+    node_kind *kinds; /* sorted by id */
     size_t n_kinds, cap_kinds;
-    char **searched;        /* directories searched, for messages */
+    char **searched; /* directories searched, for messages */
     size_t n_searched;
 } registry;
 
@@ -52,8 +52,8 @@ int registry_load_file(registry *r, const char *path, const uh_host *host,
 /* Loads every *.so in each directory of a colon-separated list, in order,
  * files sorted by name within a directory. The first refusal is recorded
  * in `d` and loading stops. Missing directories are skipped. */
-int registry_load_path(registry *r, const char *path_list,
-                       const uh_host *host, diag *d);
+int registry_load_path(registry *r, const char *path_list, const uh_host *host,
+                       diag *d);
 
 /* The node kind with this id, or NULL. */
 const node_kind *registry_find(const registry *r, const char *id);

@@ -670,8 +670,10 @@ int run_graph(const graph *g, const run_options *opt, run_report *rep, diag *d)
     uv_signal_init(&r->loop, &r->sigterm);
     uv_timer_init(&r->loop, &r->timer);
     r->sigint.data = r->sigterm.data = r->timer.data = r;
-    uv_signal_start(&r->sigint, on_signal, SIGINT);
-    uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    if (!opt->no_signals) {
+        uv_signal_start(&r->sigint, on_signal, SIGINT);
+        uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    }
     uv_timer_start(&r->timer, on_timer, 100, 100);
     queue_ready(r);
     if (r->running == 0)

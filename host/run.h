@@ -14,18 +14,19 @@
 enum { RUN_PROGRESS_NONE = 0, RUN_PROGRESS_BAR = 1, RUN_PROGRESS_JSON = 2 };
 
 typedef struct run_options {
-    uint32_t threads;       /* workers, >= 1 */
-    uint64_t memory_limit;  /* budget in bytes; 0 = unlimited */
-    uint64_t fail_alloc;    /* fail the Nth allocation; 0 = never */
+    uint32_t threads;      /* workers, >= 1 */
+    uint64_t memory_limit; /* budget in bytes; 0 = unlimited */
+    uint64_t fail_alloc;   /* fail the Nth allocation; 0 = never */
     int fail_persistent;
-    int spill;              /* allow spilling image buffers */
+    int spill; /* allow spilling image buffers */
     const char *spill_dir;
     uint64_t spill_limit;
-    int progress;           /* RUN_PROGRESS_* */
-    double timeout;         /* seconds; 0 = none */
-    int verbose;            /* print plugin info/debug logs */
-    int plan_only;          /* prepare every node, run none (uberhost plan) */
+    int progress;   /* RUN_PROGRESS_* */
+    double timeout; /* seconds; 0 = none */
+    int verbose;    /* print plugin info/debug logs */
+    int plan_only;  /* prepare every node, run none (uberhost plan) */
     volatile sig_atomic_t *interrupt; /* set by the caller's signal handler */
+    int no_signals; /* do not catch SIGINT/SIGTERM (embedders) */
 } run_options;
 
 typedef struct node_report {
@@ -47,22 +48,21 @@ typedef struct node_report {
 
 typedef struct run_report {
     uint32_t n_nodes;
-    node_report *nodes;     /* malloc'd, graph order */
+    node_report *nodes; /* malloc'd, graph order */
     alloc_counters total;
-    uint64_t mapped_peak;   /* arena + large mappings, most at once */
+    uint64_t mapped_peak; /* arena + large mappings, most at once */
     uint64_t limit;
     uint32_t threads;
     double ms;
-    uint64_t allocations;   /* allocation attempts (for --fail-alloc sweeps) */
-    char **outputs;         /* files committed by the run (malloc'd) */
+    uint64_t allocations; /* allocation attempts (for --fail-alloc sweeps) */
+    char **outputs;       /* files committed by the run (malloc'd) */
     uint32_t n_outputs;
 } run_report;
 
 /* Runs graph `g`. Returns 0 or an exit code with the message in `d`.
  * Fills `rep` (may be NULL; free with run_report_free) on success and on
  * failure. No output file is left behind by a failed run. */
-int run_graph(const graph *g, const run_options *opt, run_report *rep,
-              diag *d);
+int run_graph(const graph *g, const run_options *opt, run_report *rep, diag *d);
 
 void run_report_free(run_report *rep);
 

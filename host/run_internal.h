@@ -21,14 +21,14 @@ enum {
 
 /* One output port's values. */
 typedef struct out_slot {
-    uint32_t type;     /* UH_PORT_* */
-    uint32_t n;        /* images declared */
+    uint32_t type; /* UH_PORT_* */
+    uint32_t n;    /* images declared */
     uint32_t cap;
-    uh_image *images;  /* n entries; data NULL until output_image() */
-    size_t *bytes;     /* buffer size of each image */
-    uh_value value;    /* scalar or blob */
+    uh_image *images; /* n entries; data NULL until output_image() */
+    size_t *bytes;    /* buffer size of each image */
+    uh_value value;   /* scalar or blob */
     int has_value;
-    void *storage;     /* copy of a string or blob value (malloc'd) */
+    void *storage; /* copy of a string or blob value (malloc'd) */
 } out_slot;
 
 struct run;
@@ -36,33 +36,33 @@ struct stream;
 
 typedef struct node_rt {
     struct run *run;
-    uint32_t index;             /* in graph order */
+    uint32_t index; /* in graph order */
     const graph_node *gn;
     const node_kind *kind;
     const uh_node_type *type;
-    alloc_owner owner;          /* the plugin's own allocations */
-    alloc_owner img_owner;      /* output buffers made by the host */
-    out_slot *outs;             /* kind->n_outputs */
-    void *user;                 /* set_user() */
+    alloc_owner owner;     /* the plugin's own allocations */
+    alloc_owner img_owner; /* output buffers made by the host */
+    out_slot *outs;        /* kind->n_outputs */
+    void *user;            /* set_user() */
     int phase;
     int prepared;
     int done;
     int queued;
-    int strip;                  /* strip node (rows() set) */
-    int sink;                   /* runs even with no consumers */
-    uint32_t pending;           /* producers not finished yet */
-    uint32_t consumers_left;    /* consumer links not finished yet */
-    uint32_t *consumers;        /* node indices, one per link */
+    int strip;               /* strip node (rows() set) */
+    int sink;                /* runs even with no consumers */
+    uint32_t pending;        /* producers not finished yet */
+    uint32_t consumers_left; /* consumer links not finished yet */
+    uint32_t *consumers;     /* node indices, one per link */
     uint32_t n_consumers;
-    struct stream *stream;      /* the pipeline this node heads, if any */
-    struct member *member;      /* set when it streams inside a pipeline */
-    int stream_member;          /* produced inside a pipeline, never stored */
-    int released;               /* its inputs were released */
+    struct stream *stream; /* the pipeline this node heads, if any */
+    struct member *member; /* set when it streams inside a pipeline */
+    int stream_member;     /* produced inside a pipeline, never stored */
+    int released;          /* its inputs were released */
 
-    pthread_mutex_t lock;       /* guards status, msg, slots_used */
-    uh_status status;           /* first failure */
+    pthread_mutex_t lock; /* guards status, msg, slots_used */
+    uh_status status;     /* first failure */
     char msg[RUN_MSG_MAX];
-    uint64_t slots_used;        /* bit per pool slot that ran its work */
+    uint64_t slots_used; /* bit per pool slot that ran its work */
     double t_start, t_ms;
     _Atomic uint32_t progress_permille;
     uv_work_t work;
@@ -73,8 +73,8 @@ struct uh_file {
     int fd;
     int writing;
     uint64_t size;
-    char *path;      /* as given */
-    char *tmp;       /* temporary name while writing */
+    char *path; /* as given */
+    char *tmp;  /* temporary name while writing */
     struct run *run;
     struct uh_file *next; /* the run's list of written files */
     int closed;
@@ -87,29 +87,29 @@ struct uh_ctx {
     node_rt *node;
     uint32_t slot;
     uh_status last;
-    void *seq;                  /* strip: the current worker's state */
+    void *seq; /* strip: the current worker's state */
 };
 
 typedef struct run {
     const graph *g;
     const run_options *opt;
     alloc_run *alloc;
-    alloc_owner host_owner;     /* the host's own per-run allocations */
+    alloc_owner host_owner; /* the host's own per-run allocations */
     node_rt *nodes;
     uint32_t n;
     pool *pool;
     uint32_t threads;
-    volatile int cancel;        /* nonzero: stop (failure, signal, deadline) */
-    int cancel_reason;          /* EXIT_CANCELED for a signal or deadline */
+    volatile int cancel; /* nonzero: stop (failure, signal, deadline) */
+    int cancel_reason;   /* EXIT_CANCELED for a signal or deadline */
     const char *cancel_why;
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
     uv_timer_t timer;
-    uint32_t running;           /* node tasks queued on the loop */
+    uint32_t running; /* node tasks queued on the loop */
     uint32_t finished;
-    int failed_node;            /* index of the first failed node, -1 */
+    int failed_node; /* index of the first failed node, -1 */
     pthread_mutex_t files_lock;
-    struct uh_file *files;      /* files written by this run */
+    struct uh_file *files; /* files written by this run */
     double t0;
     int progress_drawn;
 } run;

@@ -63,9 +63,9 @@ typedef struct stream {
     member *feed; /* the member feeding the sink's port 0 */
     /* Items (bands of the head) in flight, for the rings' eviction. */
     uint32_t n_items;
-    uint32_t *cur_item;            /* per slot: the item it works on */
-    uint8_t *item_done;            /* per item */
-    _Atomic uint32_t lowest_open;  /* lowest item not finished */
+    uint32_t *cur_item;           /* per slot: the item it works on */
+    uint8_t *item_done;           /* per item */
+    _Atomic uint32_t lowest_open; /* lowest item not finished */
     pthread_mutex_t items_lock;
 } stream;
 
@@ -512,7 +512,7 @@ int stream_plan(run *r, diag *d)
             if (x == h && h->sink)
                 ports = ports ? 1 : 0; /* a sink streams its port 0 only */
             /* A node that reads its input rows in any order gets them
-                 * from a stored image. */
+             * from a stored image. */
             if (x->type->strip_flags & UH_STRIP_RANDOM_ACCESS)
                 ports = 0;
             for (uint32_t p = 0; p < ports; p++) {

@@ -2,9 +2,9 @@
 # Installs the Debian 12 packages uberhost builds and tests with, when any
 # is missing. Safe to run again: it does nothing when all are present.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libuv1-dev libcjson-dev libpng-dev libjpeg62-turbo-dev libcmocka-dev
-      libjpeg-turbo-progs python3 imagemagick time util-linux)
+pkgs=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev git
+      libuv1-dev libcjson-dev libpng-dev libjpeg62-turbo-dev
+      libjpeg-turbo-progs python3 imagemagick time util-linux locales)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -31,7 +31,8 @@ typedef struct layout {
     uint32_t n, width, height, grid;
 } layout;
 
-/* Position of level k; fills *lay on k == UINT32_MAX style first call. */
+/* Computes the atlas size in *lay and the position of every level in
+ * xs/ys (input_count entries each). */
 static uh_status plan(uh_ctx *ctx, layout *lay, uint32_t *xs, uint32_t *ys)
 {
     const uh_host *h = mip_host;

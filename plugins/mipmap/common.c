@@ -458,3 +458,15 @@ void mip_expand_rgba(const uh_image *img, uint32_t y, void *out)
             memcpy(q + c * ss, src[c], ss);
     }
 }
+
+uh_status mip_check_prefix(uh_ctx *ctx, const char *prefix)
+{
+    for (const char *p = prefix; *p; p++)
+        if (*p == '/' || *p == '\\' || *p == '"' || (unsigned char)*p < 0x20)
+            return mip_host->fail(ctx, UH_EINVAL,
+                                  "prefix '%s' must be a plain file-name "
+                                  "prefix (no '/', '\\', '\"' or control "
+                                  "characters)",
+                                  prefix);
+    return UH_OK;
+}

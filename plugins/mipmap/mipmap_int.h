@@ -98,6 +98,10 @@ void mip_out_printf(mip_out *o, const char *fmt, ...) UH_PRINTF(2, 3);
 /* Flushes and closes; returns the first failure. Always releases. */
 uh_status mip_out_close(mip_out *o);
 
+/* Fails unless `prefix` is a plain file-name prefix (no '/', '\\', '"'
+ * or control characters), so names and manifests stay well-formed. */
+uh_status mip_check_prefix(uh_ctx *ctx, const char *prefix);
+
 /* A PNG file written row by row (pngdir.c). Rows are u8 or native u16. */
 typedef struct mip_pngw {
     uh_ctx *ctx;

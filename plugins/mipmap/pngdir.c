@@ -257,6 +257,9 @@ static uh_status write_level(uh_ctx *ctx, const char *path, const uh_image *img,
 
 static uh_status sp_prepare(uh_ctx *ctx)
 {
+    uh_status st = mip_check_prefix(ctx, uh_param_str(mip_host, ctx, "prefix"));
+    if (st != UH_OK)
+        return st;
     uint32_t n = mip_host->input_count(ctx, 0);
     if (n == 0)
         return mip_host->fail(ctx, UH_EINVAL, "input 'levels' is empty");

@@ -126,8 +126,11 @@ static uh_status step(uh_ctx *ctx, const plan *p, const mipf_src *src,
         st = mip_taps_new(ctx, &ty, p->filter, p->wrap, src->height, h);
     if (st == UH_OK)
         st = mip_plane_alloc(ctx, dst, w, h, src->channels);
-    if (st == UH_OK)
+    if (st == UH_OK) {
         st = mip_reduce(ctx, src, &tx, &ty, p->op, 0, dst);
+        if (st != UH_OK)
+            mip_plane_free(ctx, dst);
+    }
     mip_taps_free(ctx, &tx);
     mip_taps_free(ctx, &ty);
     return st;

@@ -137,6 +137,9 @@ static uh_status st_prepare(uh_ctx *ctx)
     const uh_image_info *in = h->input_info(ctx, 0, 0);
     if (!in)
         return h->fail(ctx, UH_EINVAL, "input 'image' is not connected");
+    uh_status pst = mip_check_prefix(ctx, uh_param_str(h, ctx, "prefix"));
+    if (pst != UH_OK)
+        return pst;
     sstate *s = h->alloc(ctx, sizeof(*s), 64, UH_LIFE_NODE);
     if (!s)
         return h->last_status(ctx);

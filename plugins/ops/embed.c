@@ -211,6 +211,8 @@ const uh_node_type ops_embed_type = {
     .id = "embed",
     .summary = "place the image in a canvas, filling the rest by an edge mode",
     .threading = UH_THREADS_SHARED,
+    /* repeat and mirror edges read input rows out of order. */
+    .strip_flags = UH_STRIP_RANDOM_ACCESS,
     .inputs = ops_ports_in,
     .outputs = ops_ports_out,
     .params = params,

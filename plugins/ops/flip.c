@@ -81,6 +81,8 @@ const uh_node_type ops_flip_type = {
     .id = "flip",
     .summary = "mirror horizontally or vertically",
     .threading = UH_THREADS_SHARED,
+    /* A vertical flip reads its input bottom-up. */
+    .strip_flags = UH_STRIP_RANDOM_ACCESS,
     .inputs = ops_ports_in,
     .outputs = ops_ports_out,
     .params = params,

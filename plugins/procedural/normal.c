@@ -236,6 +236,8 @@ const uh_node_type proc_normal_type = {
     .id = "normal_from_height",
     .summary = "tangent-space normal map from a height field",
     .threading = UH_THREADS_SHARED,
+    /* With wrap, row 0 reads the last row: never fed from a stream. */
+    .strip_flags = UH_STRIP_RANDOM_ACCESS,
     .inputs = proc_inputs,
     .outputs = proc_outputs,
     .params = normal_params,

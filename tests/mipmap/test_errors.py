@@ -1,7 +1,8 @@
 """Failure paths: exact exit codes and messages for a ripmap into dds.save
 (3), a list with one level into the writers (fine), a missing input file
 (3, from png.load), a missing required `dir` (2), an unknown filter name
-(2), and an output directory that cannot be created (6); a failed run
+(2), an output directory that cannot be created (6), and a prefix with a
+'/' (5); a failed run
 leaves no file behind."""
 import os
 
@@ -47,4 +48,10 @@ c, _, err = run({"l": mt.load("t.png"), "m": {"type": "mipmap", "inputs": {"imag
                 "e5.json")
 uhtest.eq(c, 6, "unwritable dir: exit code (%s)" % err.strip())
 uhtest.check("blocker/sub/manifest.json" in err, "unwritable dir: message %r" % err)
+c, _, err = run({"l": mt.load("t.png"), "m": {"type": "mipmap", "inputs": {"image": "l"}},
+                 "p": {"type": "mip.save_png", "params": {"dir": "q", "prefix": "a/b"}, "inputs": {"levels": "m"}}},
+                "e6.json")
+uhtest.eq(c, 5, "bad prefix: exit code")
+uhtest.check("/nodes/p (mip.save_png" in err and "prefix 'a/b' must be a plain file-name prefix" in err,
+             "bad prefix: message %r" % err)
 uhtest.done()

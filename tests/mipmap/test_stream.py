@@ -1,6 +1,6 @@
 """mip.stream_png: the streamed chain (rows in, PNG rows out) decodes to the
 same pixels as mipmap + mip.save_png with the same filter (clamp), for
-box on an odd size, the default filter on RGBA, min, and 16-bit input; the
+box on an odd size and on 128x96 (where mipmap uses its band cascade), the default filter on RGBA, min, and 16-bit input; the
 manifest lists the levels; write_base=false leaves level 0 out."""
 import random
 
@@ -21,6 +21,7 @@ for name, (w, h, ch, depth) in inputs.items():
 
 cases = {
     "box_odd": ("odd.png", "box"),
+    "box_pot": ("rgba.png", "box"),  # mipmap's band cascade vs the stream
     "kaiser": ("rgba.png", "kaiser"),
     "min": ("rgba.png", "min"),
     "mitchell16": ("grey16.png", "mitchell"),

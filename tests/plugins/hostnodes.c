@@ -49,8 +49,7 @@ static const uh_port_desc *const ins[] = {&in_image, NULL};
 static uh_status solid_prepare(uh_ctx *ctx)
 {
     uh_image_info info = {.width = (uint32_t)uh_param_int(host, ctx, "width"),
-                          .height =
-                              (uint32_t)uh_param_int(host, ctx, "height"),
+                          .height = (uint32_t)uh_param_int(host, ctx, "height"),
                           .channels = 1,
                           .sample = UH_SAMPLE_U8};
     return host->set_output(ctx, 0, 0, &info);
@@ -159,7 +158,7 @@ static const uh_node_type alloc_type = {
 
 /* ---- test.fail --------------------------------------------------------- */
 
-static const char *const statuses[] = {"corrupt", "limit", "write",
+static const char *const statuses[] = {"corrupt",  "limit",  "write",
                                        "internal", "silent", NULL};
 static const uh_param_desc p_status = {.struct_size = sizeof(uh_param_desc),
                                        .name = "status",
@@ -167,14 +166,13 @@ static const uh_param_desc p_status = {.struct_size = sizeof(uh_param_desc),
                                        .def_text = "internal",
                                        .values = statuses,
                                        .doc = "how to fail"};
-static const uh_param_desc p_in = {.struct_size = sizeof(uh_param_desc),
-                                   .name = "in",
-                                   .type = UH_PARAM_ENUM,
-                                   .def_text = "process",
-                                   .values = (const char *const[]){"prepare",
-                                                                   "process",
-                                                                   NULL},
-                                   .doc = "where to fail"};
+static const uh_param_desc p_in = {
+    .struct_size = sizeof(uh_param_desc),
+    .name = "in",
+    .type = UH_PARAM_ENUM,
+    .def_text = "process",
+    .values = (const char *const[]){"prepare", "process", NULL},
+    .doc = "where to fail"};
 static const uh_param_desc *const fail_params[] = {&p_status, &p_in, NULL};
 
 static uh_status do_fail(uh_ctx *ctx)

@@ -63,6 +63,9 @@ static void h_free(uh_ctx *ctx, void *p, size_t size)
 }
 
 static uh_status h_fail(uh_ctx *ctx, uh_status st, const char *fmt, ...)
+    UH_PRINTF(3, 4);
+
+static uh_status h_fail(uh_ctx *ctx, uh_status st, const char *fmt, ...)
 {
     va_list ap;
     (void)ctx;

@@ -34,8 +34,8 @@ int testimg_read(const char *path, testimg *out)
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return -1;
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL,
-                                             NULL, NULL);
+    png_structp png =
+        png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png_create_info_struct(png);
     uint8_t *data = NULL;
     png_bytep *rows = NULL;
@@ -95,8 +95,8 @@ int testimg_write(const char *path, const testimg *img)
         FILE *fp = fopen(path, "wb");
         if (!fp)
             return -1;
-        png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
-                                                  NULL, NULL);
+        png_structp png =
+            png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
         png_infop info = png_create_info_struct(png);
         if (setjmp(png_jmpbuf(png))) {
             png_destroy_write_struct(&png, &info);
