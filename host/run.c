@@ -196,6 +196,8 @@ static uh_status run_strip(run *r, node_rt *nr, uh_ctx *ctx)
     strip_job sj = {.nr = nr, .img = img, .height = height};
     sj.band = img ? band_rows(&img->info)
                   : band_rows(hostapi_table()->input_info(ctx, 0, 0));
+    if (nr->stream && img)
+        sj.band = stream_band_rows(nr->stream, img->info.height, img->stride);
     uint32_t nbands = (height + sj.band - 1) / sj.band;
     if (nr->stream && (st = stream_items(nr->stream, nbands)) != UH_OK)
         return st;

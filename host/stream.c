@@ -32,11 +32,20 @@ typedef struct member {
     int started1;
     uint8_t *ring;
     size_t ring_bytes;
-    uint32_t ring_cap; /* rows */
-    uint32_t lo, hi;   /* rows [lo, hi) are in the ring */
-    uint32_t span_max; /* widest request seen */
-    uint32_t *first;   /* per head item: lowest row it asked, or NONE */
+    uint32_t ring_cap;       /* rows */
+    uint32_t lo, hi;         /* rows [lo, hi) are in the ring */
+    uint32_t span_max;       /* widest request seen */
+    uint32_t *first;         /* per head item: lowest row it asked, or NONE */
+    struct retired *retired; /* outgrown rings, freed at the end */
 } member;
+
+/* A ring that was outgrown while other workers may still hold views of
+ * it: kept until the pipeline finishes. */
+typedef struct retired {
+    uint8_t *ring;
+    size_t bytes;
+    struct retired *next;
+} retired;
 
 #define NONE UINT32_MAX
 
@@ -168,7 +177,11 @@ static uh_status ring_fill(member *m, uint32_t slot, uint32_t y, uint32_t n)
     if (need > m->span_max)
         m->span_max = need;
     if (need > m->ring_cap) {
-        uint32_t cap = need + need / 2 + 16;
+        /* Room for every worker's band at once, and a quarter more. */
+        uint32_t cap = need + need / 4 + 16;
+        uint32_t per_slot = (m->s->slots + 2) * n;
+        if (m->ring_cap == 0 && per_slot > cap)
+            cap = per_slot;
         if (cap > m->height)
             cap = m->height;
         size_t bytes = (size_t)cap * m->row_bytes;
@@ -182,7 +195,18 @@ static uh_status ring_fill(member *m, uint32_t slot, uint32_t y, uint32_t n)
             memcpy(ring + (size_t)(row % cap) * m->row_bytes,
                    m->ring + (size_t)(row % m->ring_cap) * m->row_bytes,
                    m->row_bytes);
-        buf_put(r, nr, m->ring, m->ring_bytes);
+        if (m->ring) {
+            /* Other workers may hold views into the old ring. */
+            retired *old = malloc(sizeof(*old));
+            if (!old) {
+                buf_put(r, nr, ring, have);
+                return run_node_fail(nr, UH_ENOMEM, "out of memory");
+            }
+            old->ring = m->ring;
+            old->bytes = m->ring_bytes;
+            old->next = m->retired;
+            m->retired = old;
+        }
         m->ring = ring;
         m->ring_bytes = have;
         m->ring_cap = cap;
@@ -317,11 +341,33 @@ uh_status stream_input_rows(uh_ctx *ctx, uint32_t port, node_rt *prod,
     }
     member *m = prod->member;
     uint32_t slot = ctx->slot < m->s->slots ? ctx->slot : 0;
+    uh_status st;
+    if (m->sequential) {
+        /* Serve a view straight into the ring when the rows do not wrap
+         * around its end: they stay there until this band finishes, since
+         * the ring never evicts rows an unfinished band may ask for. */
+        pthread_mutex_lock(&m->lock);
+        st = ring_fill(m, slot, y, n);
+        int contiguous =
+            st == UH_OK && y >= m->lo && (y % m->ring_cap) + n <= m->ring_cap;
+        if (contiguous) {
+            out->y = y;
+            out->n = n;
+            out->stride = m->row_bytes;
+            out->data = m->ring + (size_t)(y % m->ring_cap) * m->row_bytes;
+        }
+        pthread_mutex_unlock(&m->lock);
+        if (st != UH_OK) {
+            ctx->last = st;
+            return st;
+        }
+        if (contiguous)
+            return UH_OK;
+    }
     size_t need;
     if (!uh_mul_size(&need, n, m->row_bytes))
         return hostapi_table()->fail(ctx, UH_ELIMIT, "row band too large");
-    uh_status st =
-        ensure_buf(m->s->r, prod, &m->buf[slot], &m->buf_bytes[slot], need);
+    st = ensure_buf(m->s->r, prod, &m->buf[slot], &m->buf_bytes[slot], need);
     if (st != UH_OK)
         return st;
     st = member_fill(m, slot, y, n, m->buf[slot], m->row_bytes);
@@ -338,6 +384,36 @@ uh_status stream_input_rows(uh_ctx *ctx, uint32_t port, node_rt *prod,
 
 /* ------------------------------------------------------------------------ */
 /* Sink pipelines                                                           */
+
+/* Input bytes one band may pull through a pipeline, across its members. */
+#define STREAM_BAND_BYTES (6u << 20)
+
+uint32_t stream_band_rows(const struct stream *s, uint32_t out_height,
+                          size_t out_row_bytes)
+{
+    /* What one output row costs: its own bytes, and for each member the
+     * rows it maps to (by the ratio of heights) times their width. */
+    double cost = (double)out_row_bytes;
+    for (uint32_t i = 0; i < s->n_members; i++) {
+        const member *m = &s->members[i];
+        double ratio = out_height ? (double)m->height / out_height : 1.0;
+        if (ratio < 1.0)
+            ratio = 1.0;
+        double c = (double)m->row_bytes * ratio;
+        if (c > cost)
+            cost = c;
+    }
+    double rows = STREAM_BAND_BYTES / (cost > 1 ? cost : 1);
+    if (rows * (double)out_row_bytes > (256u << 10))
+        rows = (256u << 10) / (double)(out_row_bytes ? out_row_bytes : 1);
+    if (rows > 64)
+        rows = 64;
+    if (rows < 1)
+        rows = 1;
+    if (rows > out_height)
+        rows = out_height;
+    return (uint32_t)rows;
+}
 
 static uh_status sink_write_ready(stream *s)
 {
@@ -438,14 +514,7 @@ uh_status stream_run_sink(stream *s)
     run *r = s->r;
     node_rt *head = s->head;
     member *f = s->feed;
-    size_t rows = (128u << 10) / (f->row_bytes ? f->row_bytes : 1);
-    if (rows < 1)
-        rows = 1;
-    if (rows > 64)
-        rows = 64;
-    if (rows > f->height)
-        rows = f->height;
-    s->band = (uint32_t)rows;
+    s->band = stream_band_rows(s, f->height, f->row_bytes);
     s->nstrips = (f->height + s->band - 1) / s->band;
     if (stream_items(s, s->nstrips) != UH_OK)
         return UH_ENOMEM;
@@ -645,6 +714,12 @@ void stream_finish(stream *s)
         buf_put(r, nr, m->ring, m->ring_bytes);
         m->ring = NULL;
         m->ring_bytes = 0;
+        while (m->retired) {
+            retired *old = m->retired;
+            m->retired = old->next;
+            buf_put(r, nr, old->ring, old->bytes);
+            free(old);
+        }
         nr->t_ms = s->head->t_ms;
     }
     if (s->qbuf) {

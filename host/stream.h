@@ -38,6 +38,11 @@ uh_status stream_items(struct stream *s, uint32_t n_items);
 void stream_item_begin(struct stream *s, uint32_t slot, uint32_t item);
 void stream_item_end(struct stream *s, uint32_t slot, uint32_t item);
 
+/* Rows per band for a head whose output has this geometry, so that one
+ * band pulls a bounded number of bytes through the pipeline. */
+uint32_t stream_band_rows(const struct stream *s, uint32_t out_height,
+                          size_t out_row_bytes);
+
 /* The head of the pipeline a member streams in. */
 node_rt *stream_head_of(const node_rt *member);
 

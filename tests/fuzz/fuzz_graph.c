@@ -4,9 +4,10 @@
  * `{...}\0size=12\0thumb.width=3` parses the graph with two --set
  * overrides. Nothing runs. A refusal must carry a message and one of the
  * parser's exit codes (2 invalid graph, 4 graph limit, 1 a --set naming
- * nothing); an accepted graph must be consistent: a topological order
- * that is a permutation, every link inside the graph and before its
- * user, every value of the type its parameter declares and in range. */
+ * nothing, 3 a generic `load` whose file cannot be sniffed); an accepted graph
+ * must be consistent: a topological order that is a permutation, every link
+ * inside the graph and before its user, every value of the type its parameter
+ * declares and in range. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +41,8 @@ static void check_value(const graph_node *n, const uh_param_desc *pd,
             bad("number out of range", pd->name);
         break;
     case UH_PARAM_INTEGER:
-        if (ranged && ((double)v->integer < pd->min ||
-                       (double)v->integer > pd->max))
+        if (ranged &&
+            ((double)v->integer < pd->min || (double)v->integer > pd->max))
             bad("integer out of range", pd->name);
         break;
     case UH_PARAM_BOOL:
@@ -189,11 +190,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (g)
             bad("failure that stored a graph", NULL);
         if (d.msg[0] == '\0') {
-            fprintf(stderr, "fuzz_graph: exit code %d without a message\n",
-                    rc);
+            fprintf(stderr, "fuzz_graph: exit code %d without a message\n", rc);
             abort();
         }
-        if (rc != EXIT_GRAPH && rc != EXIT_LIMIT && rc != EXIT_USAGE) {
+        if (rc != EXIT_GRAPH && rc != EXIT_LIMIT && rc != EXIT_USAGE &&
+            rc != EXIT_DECODE) {
             fprintf(stderr, "fuzz_graph: exit code %d: %s\n", rc, d.msg);
             abort();
         }

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_write_input("in.png", data, size, in, sizeof(in));
     const char *dir = fz_dir();
     uint8_t opt = size ? data[size - 1] : 0;
-    static const char *filters[] = {"default", "none", "sub", "up",
+    static const char *filters[] = {"default", "none",  "sub", "up",
                                     "average", "paeth", "all", "default"};
     char sink[1024], json[4096];
     const char *src = "load";
@@ -41,8 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  "\"palette\":%s,\"interlace\":%s,\"depth\":\"%s\","
                  "\"compression\":1}",
                  dir, (opt & 4) ? "true" : "false",
-                 (opt & 8) ? "true" : "false",
-                 (opt & 16) ? "16" : "auto");
+                 (opt & 8) ? "true" : "false", (opt & 16) ? "16" : "auto");
         break;
     case 2:
         out = "out.jpg";

@@ -39,8 +39,9 @@ typedef struct fz_expect {
  * bad input may give (3 decode, 4 limit, 5 node failed; also 70 when an
  * allocation was failed on purpose), a success committed exactly the
  * expected outputs, no node leaked host memory, no file other than the
- * inputs is left in fz_dir() (outputs are removed after the check), and
- * the process holds no more file descriptors than after its first run.
+ * inputs is left in fz_dir() (outputs are removed after the check),
+ * no descriptor is left open on a file in fz_dir(), and the process holds
+ * at most 16 more descriptors than after its first run.
  * Returns the run's exit code. */
 int fz_run_checked(const char *json, const run_options *ro,
                    const fz_expect *ex);
