@@ -95,16 +95,18 @@ static int check_type(const uh_node_type *t, char *why, size_t len)
         }
     }
     if (strip) {
-        uint32_t images = 0;
-        for (uint32_t i = 0; t->outputs && t->outputs[i]; i++)
-            images++;
-        if (images > 1 ||
-            (images == 1 && t->outputs[0]->type != UH_PORT_IMAGE)) {
-            snprintf(why, len,
-                     "strip node type '%s' must have at most one output, "
-                     "an image",
-                     t->id);
-            return -1;
+        /* At most one image output, and it is port 0; scalar and blob
+         * outputs (metadata known at prepare time) may follow. */
+        for (uint32_t i = 0; t->outputs && t->outputs[i]; i++) {
+            uint32_t ty = t->outputs[i]->type;
+            int image = ty == UH_PORT_IMAGE || ty == UH_PORT_IMAGE_LIST;
+            if ((image && i > 0) || ty == UH_PORT_IMAGE_LIST) {
+                snprintf(why, len,
+                         "strip node type '%s' may have one image output, "
+                         "as port 0, and scalar or blob outputs after it",
+                         t->id);
+                return -1;
+            }
         }
     }
     for (uint32_t i = 0; t->params && t->params[i]; i++) {

@@ -180,7 +180,7 @@ static uh_status run_strip(run *r, node_rt *nr, uh_ctx *ctx)
     uh_image *img = NULL;
     uint32_t height;
     uh_status st;
-    if (nr->kind->n_outputs == 1) {
+    if (nr->has_image_out) {
         st = hostapi_table()->output_image(ctx, 0, 0, &img);
         if (st != UH_OK)
             return st;
@@ -302,9 +302,17 @@ static void node_done(run *r, node_rt *nr)
     release_inputs(r, nr);
     if (nr->consumers_left == 0)
         free_outputs(r, nr);
-    if (!nr->stream_member)
-        for (uint32_t c = 0; c < nr->n_consumers; c++)
-            r->nodes[nr->consumers[c]].pending--;
+    for (uint32_t c = 0; c < nr->n_consumers; c++) {
+        node_rt *cn = &r->nodes[nr->consumers[c]];
+        /* A member's links inside its pipeline were settled when the
+         * pipeline was planned. */
+        if (nr->stream_member) {
+            node_rt *head = stream_head_of(nr);
+            if (cn == head || (cn->stream_member && stream_head_of(cn) == head))
+                continue;
+        }
+        cn->pending--;
+    }
 }
 
 static void after_cb(uv_work_t *req, int status)
@@ -503,7 +511,9 @@ static int setup_nodes(run *r, diag *d)
         nr->img_owner.name = nr->gn->id;
         nr->strip = UH_HAS_FIELD(nr->type, uh_node_type, rows) &&
                     nr->type->rows && !nr->type->process;
-        nr->sink = nr->strip ? nr->kind->n_outputs == 0
+        nr->has_image_out = nr->kind->n_outputs > 0 &&
+                            nr->type->outputs[0]->type == UH_PORT_IMAGE;
+        nr->sink = nr->strip ? !nr->has_image_out
                              : (UH_HAS_FIELD(nr->type, uh_node_type, is_sink) &&
                                 nr->type->is_sink);
         pthread_mutex_init(&nr->lock, NULL);
@@ -529,6 +539,9 @@ static int setup_nodes(run *r, diag *d)
             s->consumers = c;
             c[s->n_consumers++] = i;
             s->consumers_left++;
+            if (nr->gn->inputs[p].port == 0 && s->kind->n_outputs > 0 &&
+                s->type->outputs[0]->type == UH_PORT_IMAGE)
+                s->image_consumers++;
             nr->pending++;
         }
     }
@@ -562,7 +575,7 @@ static int prepare_nodes(run *r, diag *d)
             }
         }
         /* A strip sink needs an image on its first input. */
-        if (nr->strip && nr->kind->n_outputs == 0 &&
+        if (nr->strip && !nr->has_image_out &&
             hostapi_table()->input_info(&ctx, 0, 0) == NULL) {
             run_node_fail(nr, UH_EINVAL,
                           "a strip sink needs an image on its first input");

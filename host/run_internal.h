@@ -54,10 +54,12 @@ typedef struct node_rt {
     uint32_t consumers_left; /* consumer links not finished yet */
     uint32_t *consumers;     /* node indices, one per link */
     uint32_t n_consumers;
-    struct stream *stream; /* the pipeline this node heads, if any */
-    struct member *member; /* set when it streams inside a pipeline */
-    int stream_member;     /* produced inside a pipeline, never stored */
-    int released;          /* its inputs were released */
+    uint32_t image_consumers; /* links from its image output port 0 */
+    int has_image_out;        /* port 0 is an image (strip nodes) */
+    struct stream *stream;    /* the pipeline this node heads, if any */
+    struct member *member;    /* set when it streams inside a pipeline */
+    int stream_member;        /* produced inside a pipeline, never stored */
+    int released;             /* its inputs were released */
 
     pthread_mutex_t lock; /* guards status, msg, slots_used */
     uh_status status;     /* first failure */

@@ -551,7 +551,7 @@ uh_status stream_run_sink(stream *s)
 
 static int is_streamable(const node_rt *p)
 {
-    return p->strip && p->kind->n_outputs == 1 && p->n_consumers == 1 &&
+    return p->strip && p->has_image_out && p->image_consumers == 1 &&
            !p->stream_member && !p->stream;
 }
 
@@ -666,9 +666,13 @@ int stream_plan(run *r, diag *d)
          * every producer outside the pipeline instead. */
         for (uint32_t i = 0; i < nm; i++) {
             node_rt *nr = &r->nodes[mem[i]];
-            /* nr's one consumer is the head or another member: that link
-             * is satisfied inside the pipeline. */
-            r->nodes[nr->consumers[0]].pending--;
+            /* Links to the head or another member are satisfied inside
+             * the pipeline (scalar and blob outputs are set in prepare). */
+            for (uint32_t c = 0; c < nr->n_consumers; c++) {
+                node_rt *cn = &r->nodes[nr->consumers[c]];
+                if (cn == h || (cn->member && cn->member->s == s))
+                    cn->pending--;
+            }
             for (uint32_t p = 0; p < nr->kind->n_inputs; p++) {
                 int32_t src = nr->gn->inputs[p].node;
                 if (src < 0 || r->nodes[src].stream_member)
