@@ -21,4 +21,9 @@ function(uh_add_plugin name)
   if(TARGET uh_plugins)
     add_dependencies(uh_plugins ${name})
   endif()
+  # Plugins of the tree (not the tests' own) install beside the binary,
+  # where `uberhost` looks for them: <prefix>/lib/uberhost/plugins.
+  if(arg_OUTPUT_DIRECTORY STREQUAL UH_PLUGIN_DIR)
+    install(TARGETS ${name} LIBRARY DESTINATION lib/uberhost/plugins)
+  endif()
 endfunction()

@@ -84,13 +84,15 @@ int engine_create(const engine_options *o, engine **out, diag *d)
             char *slash = strrchr(exe, '/');
             if (slash) {
                 *slash = 0;
-                char dir[PATH_MAX + 32];
-                snprintf(dir, sizeof(dir), "%s/../plugins", exe);
-                if (access(dir, F_OK) == 0)
-                    rc = add_dir(&e->path, dir);
-                snprintf(dir, sizeof(dir), "%s/../lib/uberhost/plugins", exe);
-                if (rc == 0 && access(dir, F_OK) == 0)
-                    rc = add_dir(&e->path, dir);
+                static const char *const rel[] = {"../plugins",
+                                                  "../lib/uberhost/plugins"};
+                for (int k = 0; k < 2 && rc == 0; k++) {
+                    char dir[PATH_MAX + 32], real[PATH_MAX];
+                    snprintf(dir, sizeof(dir), "%s/%s", exe, rel[k]);
+                    /* Messages name plugins by this path: make it plain. */
+                    if (realpath(dir, real))
+                        rc = add_dir(&e->path, real);
+                }
             }
         }
     }
