@@ -161,8 +161,8 @@ static int parse_opts(int argc, char **argv, int first, cli_opts *o)
     const char *env;
     if ((env = getenv("UBERHOST_THREADS")) && *env) {
         uint64_t v;
-        if (parse_uint(env, 1024, &v) || v == 0)
-            return usage_error("UBERHOST_THREADS: expected 1 to 1024, got '%s'",
+        if (parse_uint(env, 64, &v) || v == 0)
+            return usage_error("UBERHOST_THREADS: expected 1 to 64, got '%s'",
                                env);
         o->run.threads = (uint32_t)v;
     }
@@ -192,8 +192,8 @@ static int parse_opts(int argc, char **argv, int first, cli_opts *o)
             o->sets[o->n_sets++] = v;
         } else if (is_opt(a, "--threads")) {
             if (!(v = opt_value(argc, argv, &i, "--threads")) ||
-                parse_uint(v, 1024, &n) || n == 0)
-                return usage_error("--threads: expected 1 to 1024, got '%s'",
+                parse_uint(v, 64, &n) || n == 0)
+                return usage_error("--threads: expected 1 to 64, got '%s'",
                                    v ? v : "");
             o->run.threads = (uint32_t)n;
         } else if (is_opt(a, "--stats")) {
@@ -780,6 +780,14 @@ int cli_main(int argc, char **argv)
         return prc;
     if (mode <= 2 && o.run.progress == RUN_PROGRESS_BAR && o.stats == 2)
         o.run.progress = RUN_PROGRESS_NONE;
+
+    /* Node tasks run on libuv's pool; size it like the band pool, before
+     * its first use, so --threads bounds every thread that does work. */
+    if (mode <= 2 && !getenv("UV_THREADPOOL_SIZE")) {
+        char n[16];
+        snprintf(n, sizeof(n), "%u", o.run.threads);
+        setenv("UV_THREADPOOL_SIZE", n, 1);
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

@@ -36,6 +36,62 @@ double run_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Locks for UH_THREADS_TYPE, by node type. A collision of two types on
+ * one lock only serialises more than needed. */
+#define TYPE_LOCKS 64
+static pthread_mutex_t type_locks[TYPE_LOCKS];
+static pthread_once_t type_locks_once = PTHREAD_ONCE_INIT;
+
+static void type_locks_init(void)
+{
+    for (int i = 0; i < TYPE_LOCKS; i++)
+        pthread_mutex_init(&type_locks[i], NULL);
+}
+
+static pthread_mutex_t *type_lock(const uh_node_type *t)
+{
+    pthread_once(&type_locks_once, type_locks_init);
+    uint64_t h = (uint64_t)(uintptr_t)t;
+    h ^= h >> 17;
+    h *= 0x9E3779B97F4A7C15ull;
+    return &type_locks[(h >> 32) % TYPE_LOCKS];
+}
+
+void run_call_lock(node_rt *nr)
+{
+    if (nr->type->threading == UH_THREADS_TYPE)
+        pthread_mutex_lock(type_lock(nr->type));
+    else if (nr->type->threading != UH_THREADS_SHARED)
+        pthread_mutex_lock(&nr->call_lock);
+}
+
+void run_call_unlock(node_rt *nr)
+{
+    if (nr->type->threading == UH_THREADS_TYPE)
+        pthread_mutex_unlock(type_lock(nr->type));
+    else if (nr->type->threading != UH_THREADS_SHARED)
+        pthread_mutex_unlock(&nr->call_lock);
+}
+
+uh_status run_call_start(node_rt *nr, uh_ctx *ctx, void **seq)
+{
+    if (!nr->type->start)
+        return UH_OK;
+    run_call_lock(nr);
+    uh_status st = nr->type->start(ctx, seq);
+    run_call_unlock(nr);
+    return st;
+}
+
+void run_call_stop(node_rt *nr, uh_ctx *ctx, void *seq)
+{
+    if (!nr->type->stop)
+        return;
+    run_call_lock(nr);
+    nr->type->stop(ctx, seq);
+    run_call_unlock(nr);
+}
+
 uh_status run_node_fail(node_rt *nr, uh_status st, const char *fmt, ...)
 {
     if (st == UH_OK)
@@ -143,8 +199,7 @@ static uh_status strip_band(void *arg, uint32_t slot, uint32_t i)
     node_rt *nr = sj->nr;
     uh_ctx *ctx = &sj->ctxs[slot];
     if (!sj->started[slot]) {
-        uh_status st =
-            nr->type->start ? nr->type->start(ctx, &sj->seqs[slot]) : UH_OK;
+        uh_status st = run_call_start(nr, ctx, &sj->seqs[slot]);
         if (st != UH_OK)
             return run_node_fail(nr, st, "start() failed: %s",
                                  hostapi_status_str(st));
@@ -231,7 +286,7 @@ static uh_status run_strip(run *r, node_rt *nr, uh_ctx *ctx)
     }
     for (uint32_t s = 0; s < slots; s++)
         if (sj.started[s] && nr->type->stop)
-            nr->type->stop(&sj.ctxs[s], sj.seqs[s]);
+            run_call_stop(nr, &sj.ctxs[s], sj.seqs[s]);
     free(sj.seqs);
     free(sj.started);
     free(sj.ctxs);
@@ -255,7 +310,12 @@ static void work_cb(uv_work_t *req)
         st = run_strip(r, nr, &ctx);
     } else {
         nr->slots_used |= 1;
+        /* A whole node runs once; only UH_THREADS_TYPE needs a lock. */
+        if (nr->type->threading == UH_THREADS_TYPE)
+            pthread_mutex_lock(type_lock(nr->type));
         st = nr->type->process(&ctx);
+        if (nr->type->threading == UH_THREADS_TYPE)
+            pthread_mutex_unlock(type_lock(nr->type));
         if (st == UH_OK) {
             /* Every declared image must have been produced. */
             for (uint32_t p = 0; p < nr->kind->n_outputs && st == UH_OK; p++)
@@ -517,6 +577,7 @@ static int setup_nodes(run *r, diag *d)
                              : (UH_HAS_FIELD(nr->type, uh_node_type, is_sink) &&
                                 nr->type->is_sink);
         pthread_mutex_init(&nr->lock, NULL);
+        pthread_mutex_init(&nr->call_lock, NULL);
         nr->outs = calloc(nr->kind->n_outputs ? nr->kind->n_outputs : 1,
                           sizeof(*nr->outs));
         if (!nr->outs)
@@ -752,6 +813,7 @@ out:
         free(nr->outs);
         free(nr->consumers);
         pthread_mutex_destroy(&nr->lock);
+        pthread_mutex_destroy(&nr->call_lock);
     }
     stream_free_all(r);
     if (loop_ok) {

@@ -61,8 +61,9 @@ typedef struct node_rt {
     int stream_member;        /* produced inside a pipeline, never stored */
     int released;             /* its inputs were released */
 
-    pthread_mutex_t lock; /* guards status, msg, slots_used */
-    uh_status status;     /* first failure */
+    pthread_mutex_t call_lock; /* serialises start()/stop() (INSTANCE) */
+    pthread_mutex_t lock;      /* guards status, msg, slots_used */
+    uh_status status;          /* first failure */
     char msg[RUN_MSG_MAX];
     uint64_t slots_used; /* bit per pool slot that ran its work */
     double t_start, t_ms;
@@ -115,6 +116,17 @@ typedef struct run {
     double t0;
     int progress_drawn;
 } run;
+
+/* Serialises the calls a node type's `threading` says may not overlap:
+ * start()/stop() of one strip node (UH_THREADS_INSTANCE), or every call of
+ * the type (UH_THREADS_TYPE). No-op for UH_THREADS_SHARED. */
+void run_call_lock(node_rt *nr);
+void run_call_unlock(node_rt *nr);
+
+/* start() and stop() of a strip node under run_call_lock; a NULL start()
+ * succeeds with no state. */
+uh_status run_call_start(node_rt *nr, uh_ctx *ctx, void **seq);
+void run_call_stop(node_rt *nr, uh_ctx *ctx, void *seq);
 
 /* Records a failure on a node (first failure wins). */
 uh_status run_node_fail(node_rt *nr, uh_status st, const char *fmt, ...)

@@ -119,9 +119,7 @@ static uh_status start_slot(member *m, uint32_t slot)
     if (m->started[slot])
         return UH_OK;
     node_rt *nr = m->nr;
-    uh_status st = nr->type->start
-                       ? nr->type->start(&m->ctxs[slot], &m->seqs[slot])
-                       : UH_OK;
+    uh_status st = run_call_start(nr, &m->ctxs[slot], &m->seqs[slot]);
     if (st != UH_OK)
         return run_node_fail(nr, st, "start() failed: %s",
                              hostapi_status_str(st));
@@ -212,7 +210,7 @@ static uh_status ring_fill(member *m, uint32_t slot, uint32_t y, uint32_t n)
         m->ring_cap = cap;
     }
     if (!m->started1) {
-        st = nr->type->start ? nr->type->start(&m->ctx1, &m->seq1) : UH_OK;
+        st = run_call_start(nr, &m->ctx1, &m->seq1);
         if (st != UH_OK)
             return run_node_fail(nr, st, "start() failed: %s",
                                  hostapi_status_str(st));
@@ -385,8 +383,13 @@ uh_status stream_input_rows(uh_ctx *ctx, uint32_t port, node_rt *prod,
 /* ------------------------------------------------------------------------ */
 /* Sink pipelines                                                           */
 
-/* Input bytes one band may pull through a pipeline, across its members. */
-#define STREAM_BAND_BYTES (6u << 20)
+/* Input bytes one band may pull through a pipeline, across its members.
+ * Rows a sequential member (a decoder) gives are kept in its ring, so the
+ * overlap between bands costs nothing and small bands keep the ring small;
+ * rows of other members are computed again for every band that overlaps
+ * them (a filter's support), so those want taller bands. */
+#define STREAM_BAND_BYTES_RING      (6u << 20)
+#define STREAM_BAND_BYTES_RECOMPUTE (16u << 20)
 
 uint32_t stream_band_rows(const struct stream *s, uint32_t out_height,
                           size_t out_row_bytes)
@@ -394,16 +397,25 @@ uint32_t stream_band_rows(const struct stream *s, uint32_t out_height,
     /* What one output row costs: its own bytes, and for each member the
      * rows it maps to (by the ratio of heights) times their width. */
     double cost = (double)out_row_bytes;
+    int ring = 0;
     for (uint32_t i = 0; i < s->n_members; i++) {
         const member *m = &s->members[i];
         double ratio = out_height ? (double)m->height / out_height : 1.0;
         if (ratio < 1.0)
             ratio = 1.0;
         double c = (double)m->row_bytes * ratio;
-        if (c > cost)
+        if (c > cost) {
             cost = c;
+            ring = m->sequential;
+        }
     }
-    double rows = STREAM_BAND_BYTES / (cost > 1 ? cost : 1);
+    double budget = ring ? STREAM_BAND_BYTES_RING : STREAM_BAND_BYTES_RECOMPUTE;
+    /* Under a tight memory limit, every worker's band must fit in an
+     * eighth of it. */
+    uint64_t limit = s->r->opt->memory_limit;
+    if (limit && budget * (s->slots + 2) > (double)limit / 8)
+        budget = (double)limit / 8 / (s->slots + 2);
+    double rows = budget / (cost > 1 ? cost : 1);
     if (rows * (double)out_row_bytes > (256u << 10))
         rows = (256u << 10) / (double)(out_row_bytes ? out_row_bytes : 1);
     if (rows > 64)
@@ -436,9 +448,7 @@ static uh_status sink_write_ready(stream *s)
         s->have_cur = 1;
         pthread_mutex_unlock(&s->lock);
         if (!s->sink_started) {
-            st = head->type->start
-                     ? head->type->start(&s->sink_ctx, &s->sink_seq)
-                     : UH_OK;
+            st = run_call_start(head, &s->sink_ctx, &s->sink_seq);
             if (st != UH_OK)
                 run_node_fail(head, st, "start() failed: %s",
                               hostapi_status_str(st));
@@ -537,7 +547,7 @@ uh_status stream_run_sink(stream *s)
     s->sink_ctx.slot = 0;
     uh_status st = pool_run(r->pool, s->nstrips, sink_strip, s, &r->cancel);
     if (s->sink_started && head->type->stop)
-        head->type->stop(&s->sink_ctx, s->sink_seq);
+        run_call_stop(head, &s->sink_ctx, s->sink_seq);
     s->sink_started = 0;
     head->slots_used |= 1;
     if (st == UH_OK && s->next != s->nstrips)
@@ -706,14 +716,14 @@ void stream_finish(stream *s)
         node_rt *nr = m->nr;
         for (uint32_t sl = 0; sl < s->slots; sl++) {
             if (m->started[sl] && nr->type->stop)
-                nr->type->stop(&m->ctxs[sl], m->seqs[sl]);
+                run_call_stop(nr, &m->ctxs[sl], m->seqs[sl]);
             m->started[sl] = 0;
             buf_put(r, nr, m->buf[sl], m->buf_bytes[sl]);
             m->buf[sl] = NULL;
             m->buf_bytes[sl] = 0;
         }
         if (m->started1 && nr->type->stop)
-            nr->type->stop(&m->ctx1, m->seq1);
+            run_call_stop(nr, &m->ctx1, m->seq1);
         m->started1 = 0;
         buf_put(r, nr, m->ring, m->ring_bytes);
         m->ring = NULL;

@@ -17,7 +17,7 @@ t.eq(c, 1, "no command is a usage error")
 t.check(err.startswith("usage: uberhost <command>"), "usage on stderr")
 
 t.expect(["frobnicate"], 1, stderr="uberhost: unknown command 'frobnicate'\nTry 'uberhost --help'.\n")
-t.expect(["run", "--threads", "0"], 1, stderr="uberhost: --threads: expected 1 to 1024, got '0'\nTry 'uberhost --help'.\n")
+t.expect(["run", "--threads", "0"], 1, stderr="uberhost: --threads: expected 1 to 64, got '0'\nTry 'uberhost --help'.\n")
 t.expect(["run", "--bogus"], 1, stderr="uberhost: unknown option '--bogus'\nTry 'uberhost --help'.\n")
 t.expect(["run", "--memory-limit", "lots"], 1, stderr="uberhost: --memory-limit: not a size: 'lots'\nTry 'uberhost --help'.\n")
 t.expect(["run", "--stats=xml"], 1, stderr="uberhost: --stats: expected text or json, got 'xml'\nTry 'uberhost --help'.\n")

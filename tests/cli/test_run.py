@@ -113,6 +113,26 @@ for status, code, text in (("corrupt", 3, "failing on purpose (corrupt)"),
         t.eq(open(existing, "rb").read(), b"old content", "existing output untouched")
         t.eq([f for f in listing(d) if f.endswith(".tmp")], [], "no temporary files left")
 
+# A strip source's blob output (set in prepare) reaches consumers inside
+# its own pipeline (the sink) and outside it, with no deadlock; the image
+# still streams.
+g = graph("blob.json", {
+    "src": {"type": "test.solid", "params": {"width": 300, "height": 2000, "value": 5}},
+    "inv": {"type": "example.invert", "inputs": {"image": "src"}},
+    "sink": {"type": "test.sink", "params": {"want": "solid 5"}, "inputs": {"image": "inv", "note": "src.note"}},
+})
+for n in (1, 4):
+    c, out, err = t.run("run", g, "--threads", n, "--stats=json", *pp)
+    t.eq(c, 0, "blob into the pipeline's own sink, %d threads (%s)" % (n, err))
+    if c == 0:
+        modes = {x["id"]: x["mode"] for x in json.loads(out)["nodes"]}
+        t.eq(modes, {"src": "stream", "inv": "stream", "sink": "stream"}, "blob graph still streams")
+g = graph("blob2.json", {
+    "src": {"type": "test.solid", "params": {"value": 6}},
+    "sink": {"type": "test.sink", "params": {"want": "solid 5"}, "inputs": {"image": "src", "note": "src.note"}},
+})
+t.expect(["run", g] + pp, 5, stderr="uberhost: %s: /nodes/sink (test.sink, %s): note 'solid 6', want 'solid 5'\n" % (g, tn_so))
+
 # The memory budget says no before allocating, naming node and sizes.
 g = graph("budget.json", {
     "src": {"type": "test.solid"},

@@ -3,6 +3,7 @@
  *   test.leak   allocates and forgets (for leak reports)
  *   test.fail   fails with a given status and message
  *   test.solid  a strip source of one colour (for running graphs) */
+#include <stdio.h>
 #include <string.h>
 #include <uberhost/uh_sdk.h>
 
@@ -43,11 +44,29 @@ static const uh_port_desc in_image = {.struct_size = sizeof(uh_port_desc),
                                       .name = "image",
                                       .type = UH_PORT_IMAGE,
                                       .doc = "input"};
+static const uh_port_desc out_note = {.struct_size = sizeof(uh_port_desc),
+                                      .name = "note",
+                                      .type = UH_PORT_BLOB,
+                                      .doc = "a blob set in prepare"};
+static const uh_port_desc in_note = {.struct_size = sizeof(uh_port_desc),
+                                     .name = "note",
+                                     .type = UH_PORT_BLOB,
+                                     .flags = UH_PORT_OPTIONAL,
+                                     .doc = "a blob to check"};
 static const uh_port_desc *const outs[] = {&out_image, NULL};
+static const uh_port_desc *const solid_outs[] = {&out_image, &out_note, NULL};
+static const uh_port_desc *const sink_ins[] = {&in_image, &in_note, NULL};
 static const uh_port_desc *const ins[] = {&in_image, NULL};
 
 static uh_status solid_prepare(uh_ctx *ctx)
 {
+    char note[64];
+    int len = snprintf(note, sizeof(note), "solid %d",
+                       (int)uh_param_int(host, ctx, "value"));
+    uh_value v = {.count = (uint32_t)len, .bytes = note};
+    uh_status st = host->set_output_value(ctx, 1, &v);
+    if (st != UH_OK)
+        return st;
     uh_image_info info = {.width = (uint32_t)uh_param_int(host, ctx, "width"),
                           .height = (uint32_t)uh_param_int(host, ctx, "height"),
                           .channels = 1,
@@ -72,7 +91,7 @@ static const uh_node_type solid_type = {
     .id = "test.solid",
     .summary = "a grey image of one value",
     .threading = UH_THREADS_SHARED,
-    .outputs = outs,
+    .outputs = solid_outs,
     .params = solid_params,
     .prepare = solid_prepare,
     .rows = solid_rows,
@@ -204,8 +223,48 @@ static const uh_node_type fail_type = {
     .process = do_fail,
 };
 
+/* ---- test.sink: a strip sink that checks its blob input ---------------- */
+
+static const uh_param_desc p_want = {.struct_size = sizeof(uh_param_desc),
+                                     .name = "want",
+                                     .type = UH_PARAM_STRING,
+                                     .doc = "the note it expects"};
+static const uh_param_desc *const sink_params[] = {&p_want, NULL};
+
+static uh_status sink_prepare(uh_ctx *ctx)
+{
+    const uh_value *v = host->input_value(ctx, 1);
+    const char *want = uh_param_str(host, ctx, "want");
+    size_t n = strlen(want);
+    if (!v)
+        return n ? host->fail(ctx, UH_EINVAL, "no note, want '%s'", want)
+                 : UH_OK;
+    if (v->count != n || memcmp(v->bytes, want, n) != 0)
+        return host->fail(ctx, UH_EINVAL, "note '%.*s', want '%s'",
+                          (int)v->count, (const char *)v->bytes, want);
+    return UH_OK;
+}
+
+static uh_status sink_rows(uh_ctx *ctx, void *seq, uh_rows *band)
+{
+    (void)seq;
+    uh_rows in;
+    return host->input_rows(ctx, 0, band->y, band->n, &in);
+}
+
+static const uh_node_type sink_type = {
+    .struct_size = sizeof(uh_node_type),
+    .id = "test.sink",
+    .summary = "a strip sink that checks a blob input",
+    .inputs = sink_ins,
+    .params = sink_params,
+    .prepare = sink_prepare,
+    .rows = sink_rows,
+    .strip_flags = UH_STRIP_SEQUENTIAL,
+};
+
 static const uh_node_type *const types[] = {&solid_type, &alloc_type,
-                                            &fail_type, NULL};
+                                            &fail_type, &sink_type, NULL};
 
 static uh_status tn_init(const uh_host *h)
 {
