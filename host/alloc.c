@@ -1047,3 +1047,28 @@ int alloc_parse_size(const char *text, uint64_t *out)
     *out = v;
     return 0;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Spill residency                                                          */
+
+uint64_t alloc_spill_trim(alloc_run *a)
+{
+    if (!a)
+        return 0;
+    uint64_t bytes = 0;
+    pthread_mutex_lock(&a->lock);
+    /* Under the lock no spill block can be unmapped (alloc_put takes it out
+     * of the table first), so every range advised is still ours. On a
+     * shared file mapping MADV_DONTNEED only drops this process's page
+     * table entries: written data stays in the file's page cache (dirty
+     * bits are carried over) and the next access maps it again. */
+    for (size_t i = 0; a->spill_now && a->tab && i < a->cap; i++) {
+        entry *e = &a->tab[i];
+        if (e->key && e->kind == KIND_SPILL &&
+            madvise((void *)e->key, e->len, MADV_DONTNEED) == 0) {
+            bytes += e->len;
+        }
+    }
+    pthread_mutex_unlock(&a->lock);
+    return bytes;
+}

@@ -121,4 +121,12 @@ void alloc_owner_counters(alloc_run *a, const alloc_owner *owner,
  * or any of its ancestors. 0 when none is set or nothing is readable. */
 uint64_t alloc_cgroup_limit(const char *proc_cgroup, const char *cgroup_root);
 
+/* Drops the pages of every spill mapping from the process's resident set
+ * (madvise MADV_DONTNEED on the shared file mappings: the data stays in
+ * the file and the page cache, which the kernel writes back and reclaims,
+ * and comes back on the next access). The run calls it every 100 ms while
+ * blocks are spilled, so a spilled image costs RSS only for the pages
+ * touched since. Returns the bytes of spill mappings advised. */
+uint64_t alloc_spill_trim(alloc_run *a);
+
 #endif

@@ -600,6 +600,9 @@ static void print_stats_text(const char *file, int iteration,
             " allocations, spilled %" PRIu64 " B, %u threads, %.1f ms\n",
             a, b, rep->limit ? c : "none", rep->total.count, rep->total.spilled,
             rep->threads, rep->ms);
+    if (rep->threads_asked > rep->threads)
+        fprintf(stderr, "  threads lowered from %u to %u to fit the budget\n",
+                rep->threads_asked, rep->threads);
     fmt_bytes(a, sizeof(a), rss_peak());
     fprintf(stderr, "  process: RSS %s after the run, idle %s, peak %s\n", dd,
             e2, a);
@@ -633,12 +636,14 @@ static void print_stats_json(const char *file, int iteration,
     printf("],\"peak\":%" PRIu64 ",\"total\":%" PRIu64
            ",\"allocations\":%" PRIu64 ",\"attempts\":%" PRIu64
            ",\"mapped_peak\":%" PRIu64 ",\"spilled\":%" PRIu64
-           ",\"limit\":%" PRIu64 ",\"threads\":%u,\"time_ms\":%.3f,"
+           ",\"limit\":%" PRIu64 ",\"threads\":%u,\"threads_asked\":%u,"
+           "\"time_ms\":%.3f,"
            "\"rss\":%" PRIu64 ",\"rss_idle\":%" PRIu64 ",\"rss_peak\":%" PRIu64
            "}\n",
            rep->total.peak, rep->total.total, rep->total.count,
            rep->allocations, rep->mapped_peak, rep->total.spilled, rep->limit,
-           rep->threads, rep->ms, rss_now(), idle, rss_peak());
+           rep->threads, rep->threads_asked, rep->ms, rss_now(), idle,
+           rss_peak());
     fflush(stdout);
 }
 
@@ -690,7 +695,7 @@ static int cmd_run(engine *e, cli_opts *o, int mode, const char *argv0)
             ro.plan_only = mode == 2;
             int rrc = run_graph(g, &ro, &rep, &d);
             if (mode == 2 && rrc == 0)
-                engine_print_plan(g, &ro, &rep, stdout);
+                rrc = engine_print_plan(g, &ro, &rep, stdout, &d);
             diag_print(&d);
             if (rrc == 0 && o->run.verbose)
                 for (uint32_t i = 0; i < rep.n_outputs; i++)

@@ -131,12 +131,17 @@ static void fmt_size(char *buf, size_t len, uint64_t b)
         snprintf(buf, len, "%.2f GiB", (double)b / 1073741824.0);
 }
 
-void engine_print_plan(const graph *g, const run_options *o,
-                       const run_report *rep, FILE *out)
+int engine_print_plan(const graph *g, const run_options *o,
+                      const run_report *rep, FILE *out, diag *d)
 {
+    int rc = 0;
     static const char *samples[] = {"?", "u8", "u16", "f32"};
     uint64_t live = 0, peak = 0;
-    fprintf(out, "plan for %s (%u threads, budget ", g->file, o->threads);
+    uint32_t threads = rep->threads ? rep->threads : o->threads;
+    fprintf(out, "plan for %s (%u threads", g->file, threads);
+    if (rep->threads_asked > threads)
+        fprintf(out, ", lowered from %u to fit the budget", rep->threads_asked);
+    fprintf(out, ", budget ");
     char b1[32], b2[32];
     fmt_size(b1, sizeof(b1), o->memory_limit);
     fprintf(out, "%s):\n", o->memory_limit ? b1 : "none");
@@ -160,7 +165,7 @@ void engine_print_plan(const graph *g, const run_options *o,
         uint64_t mem = n->streamed ? 0 : n->out_bytes;
         if (n->streamed && n->out_images == 1)
             mem = (uint64_t)n->out_info.width * uh_pixel_size(&n->out_info) *
-                  64u * o->threads;
+                  64u * threads;
         const char *backing;
         if (n->streamed)
             backing = "streamed rows";
@@ -168,10 +173,28 @@ void engine_print_plan(const graph *g, const run_options *o,
             backing = "-";
         else if (o->memory_limit == 0 || live + mem <= o->memory_limit)
             backing = "RAM";
-        else if (o->spill)
+        else if (o->spill && (o->spill_limit == 0 ||
+                              live + mem - o->memory_limit <= o->spill_limit))
             backing = "spill file";
         else
             backing = "over budget (would fail)";
+        if (!n->streamed && n->out_bytes && o->memory_limit &&
+            live + mem > o->memory_limit &&
+            (!o->spill || (o->spill_limit &&
+                           live + mem - o->memory_limit > o->spill_limit)) &&
+            rc == 0) {
+            char need[32], held[32], lim[32];
+            fmt_size(need, sizeof(need), mem);
+            fmt_size(held, sizeof(held), live);
+            fmt_size(lim, sizeof(lim), o->memory_limit);
+            rc = diag_set(d, EXIT_LIMIT,
+                          "%s: %s (%s, %s): its output needs %s with %s held "
+                          "before it: over the memory budget of %s, and %s",
+                          g->file, g->nodes[i].pointer, n->type, n->plugin,
+                          need, held, lim,
+                          o->spill ? "over the spill limit (--spill-limit)"
+                                   : "spilling is off (--no-spill)");
+        }
         if (!n->streamed)
             live += mem;
         if (live > peak)
@@ -194,6 +217,7 @@ void engine_print_plan(const graph *g, const run_options *o,
     fmt_size(b2, sizeof(b2), o->memory_limit);
     fprintf(out, "  predicted peak of image buffers: %s of %s\n", b1,
             o->memory_limit ? b2 : "an unlimited budget");
+    return rc;
 }
 
 void engine_destroy(engine *e)

@@ -31,9 +31,11 @@ const registry *engine_registry(const engine *e);
 /* The plugin directories searched, colon-separated (owned by the engine). */
 const char *engine_plugin_path(const engine *e);
 
-/* Prints `uberhost plan` output for a prepared run. */
-void engine_print_plan(const graph *g, const run_options *o,
-                       const run_report *rep, FILE *out);
+/* Prints `uberhost plan` output for a prepared run. Returns 0, or
+ * EXIT_LIMIT with the message in `d` when a node's output cannot fit even
+ * by spilling (spilling off, or over the spill limit). */
+int engine_print_plan(const graph *g, const run_options *o,
+                      const run_report *rep, FILE *out, diag *d);
 
 void engine_destroy(engine *e);
 

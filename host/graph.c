@@ -107,20 +107,31 @@ typedef struct pnode {
     const cJSON *inputs_j; /* NULL when absent */
     const char *type_name; /* as written */
     const char *ptr;       /* "/nodes/<id>", in the graph's arena */
-    int32_t ex_head;       /* first export naming this node, -1 */
+    int32_t ex_head;       /* first export target naming this node, -1 */
+    int32_t ex_tail;       /* last one, -1 */
     int32_t set_head;      /* first --set naming this node, -1 */
 } pnode;
 
 typedef struct pexport {
     const char *name;
-    const char *ptr; /* "/params/<name>" */
-    const char *param_name;
+    const char *ptr;    /* "/params/<name>" */
     const cJSON *def_j; /* NULL when absent */
     const char *doc;
+    uint32_t t0;  /* its first target in ctx.tg; the others follow */
+    uint32_t n_t; /* its number of targets, at least 1 */
+    int multi;    /* given as "targets" rather than "node"/"param" */
+} pexport;
+
+/* One node parameter an exported parameter sets. */
+typedef struct ptarget {
+    uint32_t ex;      /* the export */
+    uint32_t ordinal; /* its place in the export's targets */
+    const char *ptr;  /* "/params/<name>" or "/params/<name>/targets/<i>" */
+    const char *param_name;
     uint32_t node;
     int32_t param; /* index in the node's kind, -1 until resolved */
-    int32_t next;  /* next export naming the same node */
-} pexport;
+    int32_t next;  /* next target naming the same node */
+} ptarget;
 
 typedef struct pset {
     const char *text;       /* as given */
@@ -150,8 +161,10 @@ typedef struct ctx {
     idref *by_id; /* node ids sorted, with their indices */
     pexport *ex;
     uint32_t n_ex;
-    pset *sets;
-    size_t n_sets;
+    ptarget *tg; /* every export's targets, export by export */
+    uint32_t n_tg, tg_cap;
+    pset *sets; /* one per --set and target it sets */
+    size_t n_sets, sets_cap;
     uint32_t nul_ordinal; /* string number holding \u0000, 0 if none */
     char qbuf[8][QUOTE_MAX * 2 + 16];
     unsigned qi;
@@ -1010,7 +1023,7 @@ static int read_nodes(ctx *c)
         pnode *pn = &c->pn[i];
         const char *ptr = join(c, "/nodes", it->string);
         pn->json = it;
-        pn->ex_head = pn->set_head = -1;
+        pn->ex_head = pn->ex_tail = pn->set_head = -1;
         if (!(pn->ptr = arena_strdup(&c->gf->mem, ptr)))
             return oom(c);
         if (!valid_id(it->string))
@@ -1049,9 +1062,136 @@ static int read_nodes(ctx *c)
     return 0;
 }
 
+/* Adds a target of export `ex` for the {"node": id, "param": name} in
+ * `obj`, whose pointer is `ptr`. */
+static int read_target(ctx *c, uint32_t ex, uint32_t ordinal, const cJSON *obj,
+                       const char *ptr)
+{
+    const cJSON *nd = get(obj, "node"), *pa = get(obj, "param");
+    if (!nd)
+        return fail(c, EXIT_GRAPH, ptr, "missing key 'node'");
+    if (!cJSON_IsString(nd))
+        return fail(c, EXIT_GRAPH, join(c, ptr, "node"),
+                    "expected a string (a node id), got %s", got(c, nd));
+    if (!pa)
+        return fail(c, EXIT_GRAPH, ptr, "missing key 'param'");
+    if (!cJSON_IsString(pa))
+        return fail(c, EXIT_GRAPH, join(c, ptr, "param"),
+                    "expected a string (a parameter name), got %s", got(c, pa));
+    int32_t node = find_node(c, nd->valuestring, strlen(nd->valuestring));
+    if (node < 0)
+        return fail(c, EXIT_GRAPH, join(c, ptr, "node"), "unknown node '%s'%s",
+                    q(c, nd->valuestring), node_hint(c, nd->valuestring));
+    if (c->n_tg == c->tg_cap) {
+        uint32_t cap = c->tg_cap ? c->tg_cap * 2 : 16;
+        ptarget *t = realloc(c->tg, cap * sizeof(*t));
+        if (!t)
+            return oom(c);
+        c->tg = t;
+        c->tg_cap = cap;
+    }
+    ptarget *t = &c->tg[c->n_tg];
+    t->ex = ex;
+    t->ordinal = ordinal;
+    t->ptr = ptr;
+    t->param_name = pa->valuestring;
+    t->node = (uint32_t)node;
+    t->param = -1;
+    t->next = -1;
+    /* Append, so each node's list stays in file order. */
+    pnode *pn = &c->pn[node];
+    if (pn->ex_tail >= 0)
+        c->tg[pn->ex_tail].next = (int32_t)c->n_tg;
+    else
+        pn->ex_head = (int32_t)c->n_tg;
+    pn->ex_tail = (int32_t)c->n_tg++;
+    return 0;
+}
+
+typedef struct tref {
+    uint32_t node;
+    const char *param;
+    uint32_t index; /* into ctx.tg, i.e. file order */
+} tref;
+
+static int tref_cmp(const void *a, const void *b)
+{
+    const tref *x = a, *y = b;
+    if (x->node != y->node)
+        return x->node < y->node ? -1 : 1;
+    int r = strcmp(x->param, y->param);
+    if (r)
+        return r;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* A node parameter may be exported once. Reports the first target, in file
+ * order, that repeats an earlier one, naming the earliest; sorting keeps
+ * this O(n log n) for graphs with very many exports. */
+static int check_duplicates(ctx *c)
+{
+    if (c->n_tg < 2)
+        return 0;
+    tref *r = malloc(c->n_tg * sizeof(*r));
+    if (!r)
+        return oom(c);
+    for (uint32_t i = 0; i < c->n_tg; i++)
+        r[i] = (tref){c->tg[i].node, c->tg[i].param_name, i};
+    qsort(r, c->n_tg, sizeof(*r), tref_cmp);
+    int64_t dup = -1, orig = -1;
+    for (uint32_t g = 0, i = 1; i < c->n_tg; i++) {
+        if (r[i].node != r[g].node || strcmp(r[i].param, r[g].param) != 0) {
+            g = i;
+            continue;
+        }
+        if (i == g + 1 && (dup < 0 || r[i].index < dup)) {
+            dup = r[i].index;
+            orig = r[g].index;
+        }
+    }
+    free(r);
+    if (dup < 0)
+        return 0;
+    const ptarget *t = &c->tg[dup], *o = &c->tg[orig];
+    const char *id = c->pn[t->node].json->string;
+    if (o->ex == t->ex)
+        return fail(c, EXIT_GRAPH, t->ptr,
+                    "node '%s' parameter '%s' is already target %u of '%s'", id,
+                    q(c, t->param_name), o->ordinal, c->ex[t->ex].name);
+    return fail(c, EXIT_GRAPH, t->ptr,
+                "node '%s' parameter '%s' is already exported as '%s'", id,
+                q(c, t->param_name), c->ex[o->ex].name);
+}
+
+/* An unknown key of a {"node", "param"} export that is a typo of
+ * "targets" gets that hint; other unknown keys get check_keys()'s. */
+static int check_export_keys(ctx *c, const cJSON *obj, const char *ptr,
+                             const char *const *known)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        size_t k;
+        for (k = 0; known[k]; k++)
+            if (strcmp(it->string, known[k]) == 0)
+                break;
+        if (known[k])
+            continue;
+        suggest sg;
+        sg_init(&sg, it->string);
+        for (k = 0; known[k]; k++)
+            sg_add(&sg, known[k]);
+        sg_add(&sg, "targets");
+        if (sg.best && strcmp(sg.best, "targets") == 0)
+            return fail(c, EXIT_GRAPH, join(c, ptr, it->string),
+                        "unknown key '%s' (did you mean 'targets'?)",
+                        q(c, it->string));
+    }
+    return check_keys(c, obj, ptr, known);
+}
+
 static int read_exports(ctx *c)
 {
     static const char *const keys[] = {"node", "param", "default", "doc", NULL};
+    static const char *const mkeys[] = {"targets", "default", "doc", NULL};
     const cJSON *params = get(c->root, "params");
     uint32_t n = 0, i = 0;
     if (!params)
@@ -1072,8 +1212,8 @@ static int read_exports(ctx *c)
         const char *ptr = join(c, "/params", it->string);
         e->name = it->string;
         e->ptr = ptr;
-        e->param = -1;
-        e->next = -1;
+        e->t0 = c->n_tg;
+        c->n_ex = i + 1; /* read_target() names earlier exports */
         if (!valid_id(it->string))
             return fail(c, EXIT_GRAPH, ptr,
                         "exported parameter name '%s' is not valid: use 1 to "
@@ -1084,66 +1224,99 @@ static int read_exports(ctx *c)
                         "expected an object {\"node\": id, \"param\": name}, "
                         "got %s",
                         got(c, it));
-        if (check_keys(c, it, ptr, keys))
+        const cJSON *tg = get(it, "targets");
+        e->multi = tg != NULL;
+        if (tg && (get(it, "node") || get(it, "param")))
+            return fail(c, EXIT_GRAPH, ptr,
+                        "give either \"targets\" or \"node\" and \"param\", "
+                        "not both");
+        if (tg ? check_keys(c, it, ptr, mkeys)
+               : check_export_keys(c, it, ptr, keys))
             return c->d->code;
-        const cJSON *nd = get(it, "node"), *pa = get(it, "param");
         const cJSON *doc = get(it, "doc");
-        if (!nd)
-            return fail(c, EXIT_GRAPH, ptr, "missing key 'node'");
-        if (!cJSON_IsString(nd))
-            return fail(c, EXIT_GRAPH, join(c, ptr, "node"),
-                        "expected a string (a node id), got %s", got(c, nd));
-        if (!pa)
-            return fail(c, EXIT_GRAPH, ptr, "missing key 'param'");
-        if (!cJSON_IsString(pa))
-            return fail(c, EXIT_GRAPH, join(c, ptr, "param"),
-                        "expected a string (a parameter name), got %s",
-                        got(c, pa));
         if (doc && !cJSON_IsString(doc))
             return fail(c, EXIT_GRAPH, join(c, ptr, "doc"),
                         "expected a string, got %s", got(c, doc));
-        int32_t node = find_node(c, nd->valuestring, strlen(nd->valuestring));
-        if (node < 0)
-            return fail(c, EXIT_GRAPH, join(c, ptr, "node"),
-                        "unknown node '%s'%s", q(c, nd->valuestring),
-                        node_hint(c, nd->valuestring));
-        e->node = (uint32_t)node;
-        e->param_name = pa->valuestring;
         e->def_j = get(it, "default");
         e->doc = doc ? doc->valuestring : NULL;
-        for (int32_t k = c->pn[node].ex_head; k >= 0; k = c->ex[k].next)
-            if (strcmp(c->ex[k].param_name, e->param_name) == 0)
-                return fail(c, EXIT_GRAPH, ptr,
-                            "node '%s' parameter '%s' is already exported as "
-                            "'%s'",
-                            c->pn[node].json->string, q(c, e->param_name),
-                            c->ex[k].name);
-        /* Append, so each node's list stays in file order. */
-        int32_t *link = &c->pn[node].ex_head;
-        while (*link >= 0)
-            link = &c->ex[*link].next;
-        *link = (int32_t)i;
+        if (!tg) {
+            if (read_target(c, i, 0, it, ptr))
+                return c->d->code;
+            e->n_t = 1;
+            continue;
+        }
+        const char *tptr = join(c, ptr, "targets");
+        if (!cJSON_IsArray(tg))
+            return fail(c, EXIT_GRAPH, tptr,
+                        "expected an array of {\"node\": id, \"param\": "
+                        "name}, got %s",
+                        got(c, tg));
+        if (!tg->child)
+            return fail(c, EXIT_GRAPH, tptr,
+                        "expected at least one {\"node\": id, \"param\": "
+                        "name}, got an empty array");
+        uint32_t k = 0;
+        for (const cJSON *t = tg->child; t; t = t->next, k++) {
+            static const char *const tkeys[] = {"node", "param", NULL};
+            char idx[16];
+            snprintf(idx, sizeof(idx), "%u", k);
+            const char *eptr = join(c, tptr, idx);
+            if (!cJSON_IsObject(t))
+                return fail(c, EXIT_GRAPH, eptr,
+                            "expected an object {\"node\": id, \"param\": "
+                            "name}, got %s",
+                            got(c, t));
+            if (check_keys(c, t, eptr, tkeys) || read_target(c, i, k, t, eptr))
+                return c->d->code;
+        }
+        e->n_t = k;
     }
-    c->n_ex = n;
+    return check_duplicates(c);
+}
+
+/* Records that --set `text` gives `value` to parameter `param_name` of
+ * `node` (through export `export`, or -1 for node.param). */
+static int add_set(ctx *c, const char *text, const char *value, uint32_t node,
+                   const char *param_name, int32_t export)
+{
+    if (c->n_sets == c->sets_cap) {
+        size_t cap = c->sets_cap ? c->sets_cap * 2 : 8;
+        pset *ns = realloc(c->sets, cap * sizeof(*ns));
+        if (!ns)
+            return oom(c);
+        c->sets = ns;
+        c->sets_cap = cap;
+    }
+    pset *s = &c->sets[c->n_sets];
+    s->text = text;
+    s->value = value;
+    s->node = node;
+    s->param_name = param_name;
+    s->export = export;
+    s->next = -1;
+    const char *pp = join(c, join(c, c->pn[node].ptr, "params"), param_name);
+    size_t wl = strlen(pp) + strlen(text) + 16;
+    char *where = arena_alloc(&c->tmp, wl);
+    if (!where)
+        return oom(c);
+    snprintf(where, wl, "%s (--set %s)", pp, text);
+    s->where = where;
+    int32_t *link = &c->pn[node].set_head;
+    while (*link >= 0)
+        link = &c->sets[*link].next;
+    *link = (int32_t)c->n_sets++;
     return 0;
 }
 
-/* Splits each "name=value" and finds what it names. A name naming nothing
- * is a usage error (EXIT_USAGE), reported without the file name. */
+/* Splits each "name=value" and finds what it names: one entry per node
+ * parameter it sets (an exported parameter with targets sets several). A
+ * name naming nothing is a usage error (EXIT_USAGE), reported without the
+ * file name. */
 static int read_sets(ctx *c, const char *const *sets, size_t n_sets)
 {
-    if (n_sets == 0)
-        return 0;
-    if (!(c->sets = calloc(n_sets, sizeof(*c->sets))))
-        return oom(c);
-    c->n_sets = n_sets;
     for (size_t i = 0; i < n_sets; i++) {
-        pset *s = &c->sets[i];
         const char *text = sets[i] ? sets[i] : "";
         const char *eq = strchr(text, '=');
-        s->text = text;
-        s->export = -1;
-        s->next = -1;
         if (!eq || eq == text)
             return diag_set(c->d, EXIT_USAGE,
                             "--set %s: expected name=value (an exported "
@@ -1152,53 +1325,42 @@ static int read_sets(ctx *c, const char *const *sets, size_t n_sets)
         char *name = arena_strndup(&c->tmp, text, (size_t)(eq - text));
         if (!name)
             return oom(c);
-        s->value = eq + 1;
+        const char *value = eq + 1;
         char *dot = strchr(name, '.');
-        int32_t node;
         if (dot) {
             *dot = 0;
-            s->param_name = dot + 1;
-            node = find_node(c, name, strlen(name));
+            int32_t node = find_node(c, name, strlen(name));
             if (node < 0)
                 return diag_set(c->d, EXIT_USAGE, "--set %s: no node '%s'%s",
                                 q(c, text), q(c, name), node_hint(c, name));
-            if (!*s->param_name)
+            if (!dot[1])
                 return diag_set(c->d, EXIT_USAGE,
                                 "--set %s: expected node.param=value",
                                 q(c, text));
-        } else {
-            uint32_t k;
-            for (k = 0; k < c->n_ex; k++)
-                if (strcmp(c->ex[k].name, name) == 0)
-                    break;
-            if (k == c->n_ex) {
-                suggest sg;
-                sg_init(&sg, name);
-                for (k = 0; k < c->n_ex; k++)
-                    sg_add(&sg, c->ex[k].name);
-                return diag_set(
-                    c->d, EXIT_USAGE, "--set %s: no exported parameter '%s'%s",
-                    q(c, text), q(c, name),
-                    sg_hint(c, &sg, "exported",
-                            "this graph exports none; use node.param=value"));
-            }
-            s->export = (int32_t)k;
-            node = (int32_t)c->ex[k].node;
-            s->param_name = c->ex[k].param_name;
+            if (add_set(c, text, value, (uint32_t)node, dot + 1, -1))
+                return c->d->code;
+            continue;
         }
-        s->node = (uint32_t)node;
-        const char *pp =
-            join(c, join(c, c->pn[node].ptr, "params"), s->param_name);
-        size_t wl = strlen(pp) + strlen(text) + 16;
-        char *where = arena_alloc(&c->tmp, wl);
-        if (!where)
-            return oom(c);
-        snprintf(where, wl, "%s (--set %s)", pp, text);
-        s->where = where;
-        int32_t *link = &c->pn[node].set_head;
-        while (*link >= 0)
-            link = &c->sets[*link].next;
-        *link = (int32_t)i;
+        uint32_t k;
+        for (k = 0; k < c->n_ex; k++)
+            if (strcmp(c->ex[k].name, name) == 0)
+                break;
+        if (k == c->n_ex) {
+            suggest sg;
+            sg_init(&sg, name);
+            for (k = 0; k < c->n_ex; k++)
+                sg_add(&sg, c->ex[k].name);
+            return diag_set(
+                c->d, EXIT_USAGE, "--set %s: no exported parameter '%s'%s",
+                q(c, text), q(c, name),
+                sg_hint(c, &sg, "exported",
+                        "this graph exports none; use node.param=value"));
+        }
+        const pexport *e = &c->ex[k];
+        for (uint32_t t = e->t0; t < e->t0 + e->n_t; t++)
+            if (add_set(c, text, value, c->tg[t].node, c->tg[t].param_name,
+                        (int32_t)k))
+                return c->d->code;
     }
     return 0;
 }
@@ -1243,12 +1405,16 @@ static const char *expected(ctx *c, const uh_param_desc *pd)
 {
     char *b = qslot(c);
     size_t cap = QUOTE_MAX * 2 + 16;
+    /* Copies on the stack: the slots all live in `c`, and GCC cannot tell
+     * that two of them do not overlap (-Werror=restrict at -O3). */
+    char rng[160], cp[96];
+    snprintf(rng, sizeof(rng), "%s", range_text(c, pd));
     switch (pd->type) {
     case UH_PARAM_INTEGER:
-        snprintf(b, cap, "an integer%s", range_text(c, pd));
+        snprintf(b, cap, "an integer%s", rng);
         break;
     case UH_PARAM_NUMBER:
-        snprintf(b, cap, "a number%s", range_text(c, pd));
+        snprintf(b, cap, "a number%s", rng);
         break;
     case UH_PARAM_BOOL:
         snprintf(b, cap, "true or false");
@@ -1269,8 +1435,8 @@ static const char *expected(ctx *c, const uh_param_desc *pd)
         break;
     }
     case UH_PARAM_NUMBERS: {
-        const char *cp = count_phrase(c, pd);
-        snprintf(b, cap, "an array of %s%s", cp, range_text(c, pd));
+        snprintf(cp, sizeof(cp), "%s", count_phrase(c, pd));
+        snprintf(b, cap, "an array of %s%s", cp, rng);
         break;
     }
     default:
@@ -1648,9 +1814,9 @@ static int path_source(ctx *c, uint32_t i, const char **path,
         *where = last->where;
         return 1;
     }
-    for (int32_t k = pn->ex_head; k >= 0; k = c->ex[k].next) {
-        const pexport *e = &c->ex[k];
-        if (strcmp(e->param_name, "path") != 0 || !e->def_j)
+    for (int32_t k = pn->ex_head; k >= 0; k = c->tg[k].next) {
+        const pexport *e = &c->ex[c->tg[k].ex];
+        if (strcmp(c->tg[k].param_name, "path") != 0 || !e->def_j)
             continue;
         *where = join(c, e->ptr, "default");
         if (!cJSON_IsString(e->def_j)) {
@@ -1824,6 +1990,76 @@ static const char *param_hint(ctx *c, const node_kind *k, const char *name)
     return sg_hint(c, &sg, "parameters", "it has no parameters");
 }
 
+/* The kind of value a parameter type takes, for exports with several
+ * targets: numbers and integers mix (each target checks its own range and
+ * integrality); anything else must match. */
+static int value_class(uint32_t type)
+{
+    return type == UH_PARAM_INTEGER ? UH_PARAM_NUMBER : (int)type;
+}
+
+static const char *type_phrase(uint32_t type)
+{
+    switch (type) {
+    case UH_PARAM_NUMBER:
+        return "a number";
+    case UH_PARAM_INTEGER:
+        return "an integer";
+    case UH_PARAM_BOOL:
+        return "a bool";
+    case UH_PARAM_STRING:
+        return "a string";
+    case UH_PARAM_ENUM:
+        return "an enum";
+    case UH_PARAM_NUMBERS:
+        return "an array of numbers";
+    default:
+        return "a value of unknown type";
+    }
+}
+
+/* Each target of an export given with "targets" names a parameter of its
+ * node's type (known once the generic nodes are resolved), all taking the
+ * same kind of value as the first. */
+static int check_targets(ctx *c)
+{
+    const graph *g = &c->gf->g;
+    for (uint32_t e = 0; e < c->n_ex; e++) {
+        const pexport *ex = &c->ex[e];
+        if (!ex->multi)
+            continue;
+        const uh_param_desc *first = NULL;
+        const ptarget *t0 = &c->tg[ex->t0];
+        for (uint32_t i = ex->t0; i < ex->t0 + ex->n_t; i++) {
+            ptarget *t = &c->tg[i];
+            const graph_node *gn = &g->nodes[t->node];
+            const node_kind *k = gn->kind;
+            int32_t p = find_param(k, t->param_name);
+            if (p < 0)
+                return fail(c, EXIT_GRAPH, join(c, t->ptr, "param"),
+                            "node '%s' (%s) has no parameter '%s'%s", gn->id,
+                            k->type->id, q(c, t->param_name),
+                            param_hint(c, k, t->param_name));
+            t->param = p;
+            const uh_param_desc *pd = k->type->params[p];
+            if (!first) {
+                first = pd;
+                continue;
+            }
+            if (value_class(pd->type) != value_class(first->type))
+                return fail(c, EXIT_GRAPH, join(c, t->ptr, "param"),
+                            "node '%s' (%s) parameter '%s' takes %s, but "
+                            "target 0 (node '%s' parameter '%s') takes %s; "
+                            "the targets of one exported parameter take the "
+                            "same kind of value",
+                            gn->id, k->type->id, q(c, t->param_name),
+                            type_phrase(pd->type), g->nodes[t0->node].id,
+                            q(c, t0->param_name), type_phrase(first->type));
+        }
+    }
+    return 0;
+}
+
 static int check_params(ctx *c, uint32_t i)
 {
     pnode *pn = &c->pn[i];
@@ -1847,18 +2083,29 @@ static int check_params(ctx *c, uint32_t i)
             return c->d->code;
         have[p] = 1;
     }
-    for (int32_t e = pn->ex_head; e >= 0; e = c->ex[e].next) {
-        pexport *ex = &c->ex[e];
-        int32_t p = find_param(k, ex->param_name);
+    for (int32_t t = pn->ex_head; t >= 0; t = c->tg[t].next) {
+        ptarget *tg = &c->tg[t];
+        const pexport *ex = &c->ex[tg->ex];
+        int32_t p = tg->param >= 0 ? tg->param : find_param(k, tg->param_name);
         if (p < 0)
-            return fail(c, EXIT_GRAPH, join(c, ex->ptr, "param"),
+            return fail(c, EXIT_GRAPH, join(c, tg->ptr, "param"),
                         "node '%s' (%s) has no parameter '%s'%s", gn->id, tid,
-                        q(c, ex->param_name), param_hint(c, k, ex->param_name));
-        ex->param = p;
+                        q(c, tg->param_name), param_hint(c, k, tg->param_name));
+        tg->param = p;
         if (!ex->def_j)
             continue;
-        if (value_json(c, k->type->params[p], ex->def_j,
-                       join(c, ex->ptr, "default"), &gn->params[p]))
+        const char *where = join(c, ex->ptr, "default");
+        if (ex->multi) {
+            /* One default, several parameters: say which one refused it. */
+            size_t wl =
+                strlen(where) + strlen(gn->id) + strlen(tg->param_name) + 16;
+            char *w = arena_alloc(&c->tmp, wl);
+            if (!w)
+                return oom(c);
+            snprintf(w, wl, "%s (for %s.%s)", where, gn->id, tg->param_name);
+            where = w;
+        }
+        if (value_json(c, k->type->params[p], ex->def_j, where, &gn->params[p]))
             return c->d->code;
         have[p] = 1;
     }
@@ -2195,8 +2442,18 @@ static int keep_exports(ctx *c)
         x->doc = e->doc ? arena_strdup(&gf->mem, e->doc) : NULL;
         if (!x->name || !x->pointer || (e->doc && !x->doc))
             return oom(c);
-        x->node = e->node;
-        x->param = (uint32_t)e->param;
+        graph_export_target *ts =
+            arena_alloc(&gf->mem, e->n_t * sizeof(graph_export_target));
+        if (!ts)
+            return oom(c);
+        for (uint32_t t = 0; t < e->n_t; t++) {
+            ts[t].node = c->tg[e->t0 + t].node;
+            ts[t].param = (uint32_t)c->tg[e->t0 + t].param;
+        }
+        x->targets = ts;
+        x->n_targets = e->n_t;
+        x->node = ts[0].node;
+        x->param = ts[0].param;
         x->has_default = e->def_j != NULL;
     }
     gf->n_exports = c->n_ex;
@@ -2247,7 +2504,7 @@ static int parse_all(ctx *c, const char *text, size_t len,
                     : cJSON_IsNumber(c->root) ? "a number"
                                               : "not an object");
     if (walk_tree(c) || read_root(c) || read_nodes(c) || read_exports(c) ||
-        read_sets(c, sets, n_sets) || resolve_types(c))
+        read_sets(c, sets, n_sets) || resolve_types(c) || check_targets(c))
         return c->d->code;
     for (uint32_t i = 0; i < c->n; i++)
         if (check_params(c, i))
@@ -2293,6 +2550,7 @@ int graph_parse(const char *file, const char *text, size_t len,
     free(c->pn);
     free(c->by_id);
     free(c->ex);
+    free(c->tg);
     free(c->sets);
     arena_free(&c->tmp);
     if (rc) {

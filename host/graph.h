@@ -60,15 +60,25 @@ int graph_load(const char *path, const registry *reg, const char *const *sets,
  * included. NULL is a no-op. */
 void graph_free(graph *g);
 
+/* One node parameter an exported parameter sets. */
+typedef struct graph_export_target {
+    uint32_t node;  /* index into graph.nodes */
+    uint32_t param; /* index into that node's kind params / params */
+} graph_export_target;
+
 /* One exported parameter: a name under /params that `--set name=value`
- * gives, standing for one parameter of one node. */
+ * gives, standing for one parameter of one node ("node"/"param") or for
+ * several ("targets"), all set to the same value. */
 typedef struct graph_export {
     const char *name;    /* the key under /params; owned by the graph */
     const char *pointer; /* "/params/<escaped name>"; owned by the graph */
-    uint32_t node;       /* index into graph.nodes */
-    uint32_t param;      /* index into that node's kind params / params */
+    uint32_t node;       /* the first target's node (index into nodes) */
+    uint32_t param;      /* the first target's param index */
     const char *doc;     /* its "doc" text, NULL if none; owned by the graph */
     int has_default;     /* nonzero when the file gives a "default" */
+    const graph_export_target *targets; /* n_targets, in file order; owned
+                                           by the graph */
+    size_t n_targets;                   /* 1 for the "node"/"param" form */
 } graph_export;
 
 /* The exported parameters of a graph, in file order, for `describe`-like

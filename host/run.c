@@ -375,6 +375,17 @@ static void node_done(run *r, node_rt *nr)
     }
 }
 
+/* Records the node the run failed by: the first to fail, except that a
+ * node cancelled because of another's failure gives way to that failure,
+ * whichever finishes first. */
+static void note_failed(run *r, node_rt *nr)
+{
+    if (r->failed_node < 0 ||
+        (r->nodes[r->failed_node].status == UH_ECANCELED &&
+         nr->status != UH_ECANCELED))
+        r->failed_node = (int)nr->index;
+}
+
 static void after_cb(uv_work_t *req, int status)
 {
     node_rt *nr = req->data;
@@ -388,16 +399,15 @@ static void after_cb(uv_work_t *req, int status)
             if (m->stream_member && m->member && stream_head_of(m) == nr) {
                 if (m->status != UH_OK && nr->status == UH_OK)
                     nr->status = m->status;
-                if (m->status != UH_OK && r->failed_node < 0)
-                    r->failed_node = (int)m->index;
+                if (m->status != UH_OK)
+                    note_failed(r, m);
                 node_done(r, m);
             }
         }
     }
     if (nr->status != UH_OK) {
-        if (r->failed_node < 0 &&
-            !(nr->status == UH_ECANCELED && r->cancel_reason))
-            r->failed_node = (int)nr->index;
+        if (!(nr->status == UH_ECANCELED && r->cancel_reason))
+            note_failed(r, nr);
         r->cancel = 1;
     }
     node_done(r, nr);
@@ -469,6 +479,8 @@ static void draw_progress(run *r, int final)
 static void on_timer(uv_timer_t *t)
 {
     run *r = t->data;
+    /* Spilled images: keep only recently touched pages resident. */
+    alloc_spill_trim(r->alloc);
     if (r->opt->interrupt && *r->opt->interrupt && !r->cancel) {
         r->cancel = 1;
         r->cancel_reason = EXIT_CANCELED;
@@ -646,6 +658,53 @@ static int prepare_nodes(run *r, diag *d)
     return 0;
 }
 
+/* With a tight budget, fewer workers before any spill: the predicted
+ * working set is every stored output (those of whole nodes, and of strip
+ * nodes a whole node reads) plus, per worker, one band of every strip
+ * node (two for a strip node with inputs). Plugins' own per-thread scratch
+ * is not known in advance and not predicted. When that passes the
+ * budget but one worker would fit, the threads are lowered until it fits,
+ * and the band pool is made again with that many. */
+static int fit_threads(run *r, diag *d)
+{
+    uint64_t limit = r->opt->memory_limit;
+    if (limit == 0 || r->threads <= 1)
+        return 0;
+    uint64_t stored = 0, per_thread = 0;
+    for (uint32_t i = 0; i < r->n; i++) {
+        node_rt *nr = &r->nodes[i];
+        int read_whole = !nr->strip;
+        for (uint32_t c = 0; c < nr->n_consumers; c++)
+            read_whole |= !r->nodes[nr->consumers[c]].strip;
+        for (uint32_t p = 0; p < nr->kind->n_outputs; p++)
+            for (uint32_t j = 0; j < nr->outs[p].n; j++) {
+                const uh_image_info *info = &nr->outs[p].images[j].info;
+                if (read_whole)
+                    stored += nr->outs[p].bytes[j];
+                /* A band out, and about as much read from the input
+                 * (stream buffers, the plugin's own rows). */
+                if (nr->strip)
+                    per_thread += (uint64_t)band_rows(info) * info->width *
+                                  uh_pixel_size(info) *
+                                  (nr->kind->n_inputs ? 2u : 1u);
+            }
+    }
+    /* Fits as it is, or does not fit even with one worker: then the images
+     * spill anyway and fewer workers would only make it slower. */
+    if (per_thread == 0 || stored + per_thread * r->threads <= limit ||
+        stored + per_thread > limit)
+        return 0;
+    uint64_t fit = limit > stored ? (limit - stored) / per_thread : 1;
+    uint32_t t = fit < 1 ? 1 : fit >= r->threads ? r->threads : (uint32_t)fit;
+    if (t >= r->threads)
+        return 0;
+    pool_destroy(r->pool);
+    r->threads = t;
+    if (!(r->pool = pool_create(t - 1)))
+        return diag_set(d, EXIT_INTERNAL, "cannot create the run's threads");
+    return 0;
+}
+
 static void fill_report(run *r, run_report *rep)
 {
     if (!rep)
@@ -678,6 +737,7 @@ static void fill_report(run *r, run_report *rep)
     rep->mapped_peak = alloc_mapped_peak(r->alloc);
     rep->limit = r->opt->memory_limit;
     rep->threads = r->threads;
+    rep->threads_asked = r->opt->threads ? r->opt->threads : 1;
     rep->ms = (run_now() - r->t0) * 1000.0;
     rep->allocations = alloc_attempts(r->alloc);
 }
@@ -731,6 +791,8 @@ int run_graph(const graph *g, const run_options *opt, run_report *rep, diag *d)
     if ((rc = setup_nodes(r, d)) != 0)
         goto out;
     if ((rc = prepare_nodes(r, d)) != 0)
+        goto out;
+    if ((rc = fit_threads(r, d)) != 0)
         goto out;
     if ((rc = stream_plan(r, d)) != 0)
         goto out;

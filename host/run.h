@@ -57,6 +57,7 @@ typedef struct run_report {
     uint64_t allocations; /* allocation attempts (for --fail-alloc sweeps) */
     char **outputs;       /* files committed by the run (malloc'd) */
     uint32_t n_outputs;
+    uint32_t threads_asked; /* before a tight budget lowered them */
 } run_report;
 
 /* Runs graph `g`. Returns 0 or an exit code with the message in `d`.

@@ -78,11 +78,6 @@ typedef struct stream {
     pthread_mutex_t items_lock;
 } stream;
 
-static void *buf_get(run *r, node_rt *nr, size_t bytes)
-{
-    return alloc_get(r->alloc, &nr->img_owner, bytes, 64, UH_LIFE_NODE, NULL);
-}
-
 static void buf_put(run *r, node_rt *nr, void *p, size_t bytes)
 {
     if (p)
@@ -535,12 +530,16 @@ uh_status stream_run_sink(stream *s)
         return run_node_fail(head, UH_ENOMEM, "out of memory");
     s->qbuf_bytes = (size_t)s->band * f->row_bytes;
     for (uint32_t i = 0; i < s->q; i++) {
-        s->qbuf[i] = buf_get(r, head, s->qbuf_bytes);
+        alloc_error err;
+        s->qbuf[i] = alloc_get(r->alloc, &head->img_owner, s->qbuf_bytes, 64,
+                               UH_LIFE_NODE, &err);
         if (!s->qbuf[i])
-            return run_node_fail(head, UH_ELIMIT,
+            return run_node_fail(head, err.status,
                                  "cannot allocate the stream's strip buffers "
-                                 "(%zu bytes each)",
-                                 s->qbuf_bytes);
+                                 "(%zu bytes each): %s (%llu in use of %llu)",
+                                 s->qbuf_bytes, err.what,
+                                 (unsigned long long)err.in_use,
+                                 (unsigned long long)err.limit);
     }
     s->sink_ctx.run = r;
     s->sink_ctx.node = head;

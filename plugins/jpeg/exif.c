@@ -1,4 +1,5 @@
-/* A bounded reader for the one EXIF tag jpeg.load uses: Orientation. */
+/* A bounded reader (and patcher) for the one EXIF tag jpeg.load uses:
+ * Orientation. */
 #include "jpg.h"
 
 #include <string.h>
@@ -58,6 +59,9 @@ void jpgexif_orientation(const uint8_t *data, size_t size, jpgexif_result *out)
         uint32_t type = exif_u16(e + 2, big);
         uint32_t values = exif_u32(e + 4, big);
         out->found = 1;
+        out->big_endian = big;
+        out->type = type;
+        out->value_off = (size_t)(e + 8 - data);
         long v;
         if (type == 3 && values >= 1) /* SHORT, stored inline */
             v = (long)exif_u16(e + 8, big);
@@ -76,4 +80,20 @@ void jpgexif_orientation(const uint8_t *data, size_t size, jpgexif_result *out)
         }
         return;
     }
+}
+
+int jpgexif_set_orientation(uint8_t *data, size_t size, const jpgexif_result *r,
+                            uint32_t value)
+{
+    if (!r->found || (r->type != 3 && r->type != 4))
+        return 0;
+    size_t n = r->type == 3 ? 2 : 4;
+    if (r->value_off > size || size - r->value_off < n)
+        return 0;
+    uint8_t *p = data + r->value_off;
+    for (size_t i = 0; i < n; i++) {
+        size_t shift = 8 * (r->big_endian ? n - 1 - i : i);
+        p[i] = (uint8_t)(value >> shift);
+    }
+    return 1;
 }

@@ -53,11 +53,20 @@ typedef struct jpgexif_result {
     long bad_value;    /* the out-of-range value, when found && !valid */
     int valid;         /* found and in 1..8 */
     const char *error; /* why the EXIF block was unreadable, or NULL */
+    int big_endian;    /* the TIFF byte order is MM */
+    uint32_t type;     /* the tag's TIFF type when found: 3 SHORT, 4 LONG */
+    size_t value_off;  /* where its value lies in the payload, when found */
 } jpgexif_result;
 
 /* Reads the orientation tag (0x0112) of IFD0 from the payload of an APP1
  * marker (the bytes after the length field). Reads only inside
  * [data, data + size) and never follows IFD links, so it cannot loop. */
 void jpgexif_orientation(const uint8_t *data, size_t size, jpgexif_result *out);
+
+/* Rewrites the orientation value that jpgexif_orientation() found (r->found)
+ * in the same payload to `value`, in the tag's own type and byte order.
+ * Returns 1 when patched, 0 when there is no tag to patch. */
+int jpgexif_set_orientation(uint8_t *data, size_t size, const jpgexif_result *r,
+                            uint32_t value);
 
 #endif

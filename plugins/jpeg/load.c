@@ -10,6 +10,20 @@
 /* Largest APP1 payload (a marker length is 16 bits, minus itself). */
 #define JPGLOAD_APP1_MAX 65533
 
+/* An APP2 ICC chunk: "ICC_PROFILE\0", sequence number (1-based), chunk
+ * count, then the profile bytes. */
+#define JPGLOAD_ICC_SIG     "ICC_PROFILE"
+#define JPGLOAD_ICC_SIG_LEN 12 /* with its NUL */
+#define JPGLOAD_ICC_HEAD    14
+#define JPGLOAD_ICC_DEFAULT (16.0 * 1024 * 1024) /* max_icc_bytes */
+
+/* One received chunk of the ICC profile, indexed by sequence number. */
+typedef struct jpgload_icc_chunk {
+    uint8_t *data; /* `size` bytes, NULL when size is 0 */
+    uint32_t size;
+    int present;
+} jpgload_icc_chunk;
+
 /* Where the decoder is; says what a premature end of file truncated. */
 enum {
     JPGLOAD_HEADER = 0, /* jpeg_read_header() */
@@ -33,9 +47,19 @@ typedef struct jpgload {
     int eof_hit;        /* the file ended; a fake EOI was given to libjpeg */
     uint32_t max_scans;
 
-    uint8_t *app1; /* JPGLOAD_APP1_MAX bytes once an APP1 is seen */
-    int exif_seen; /* the first EXIF block was parsed */
+    uint8_t *app1;       /* JPGLOAD_APP1_MAX bytes once an APP1 is seen */
+    int exif_seen;       /* the first EXIF block was parsed */
+    size_t exif_size;    /* its payload bytes in app1 */
+    jpgexif_result exif; /* what was found in it */
     int orientation;
+    int header_done; /* markers after this are not metadata */
+
+    /* The ICC profile, chunk by chunk, as the APP2 markers arrive. */
+    jpgload_icc_chunk icc[256];
+    uint32_t icc_chunks; /* the chunk count the first chunk gave, or 0 */
+    uint64_t icc_total;  /* bytes received */
+    uint64_t max_icc;    /* max_icc_bytes */
+    int icc_dropped;     /* inconsistent or too large: no profile */
 
     uint32_t dw, dh;   /* decoded size, before any rotation */
     uint32_t ow, oh;   /* output size */
@@ -69,6 +93,28 @@ static const uh_param_desc jpgload_p_shrink = {
     .min = 1,
     .max = 8,
     .doc = "decode at 1/shrink size by DCT scaling: 1, 2, 4 or 8",
+};
+static const uh_param_desc jpgload_p_fit_width = {
+    .struct_size = sizeof(uh_param_desc),
+    .name = "fit_width",
+    .type = UH_PARAM_INTEGER,
+    .flags = UH_PARAM_RANGE,
+    .def = 0,
+    .min = 0,
+    .max = 65535,
+    .doc = "width of the box the image will be fitted in (0 = none); with "
+           "shrink 1, picks the largest DCT shrink that keeps the image at "
+           "least twice the box",
+};
+static const uh_param_desc jpgload_p_fit_height = {
+    .struct_size = sizeof(uh_param_desc),
+    .name = "fit_height",
+    .type = UH_PARAM_INTEGER,
+    .flags = UH_PARAM_RANGE,
+    .def = 0,
+    .min = 0,
+    .max = 65535,
+    .doc = "height of that box (0 = none); see fit_width",
 };
 static const uh_param_desc jpgload_p_autorotate = {
     .struct_size = sizeof(uh_param_desc),
@@ -129,10 +175,22 @@ static const uh_param_desc jpgload_p_max_memory = {
     .doc = "libjpeg working memory cap in MiB (the coefficient buffer of "
            "progressive files)",
 };
+static const uh_param_desc jpgload_p_max_icc = {
+    .struct_size = sizeof(uh_param_desc),
+    .name = "max_icc_bytes",
+    .type = UH_PARAM_INTEGER,
+    .flags = UH_PARAM_RANGE,
+    .def = JPGLOAD_ICC_DEFAULT,
+    .min = 0,
+    .max = JPGLOAD_ICC_DEFAULT,
+    .doc = "largest ICC profile kept for the icc output, in bytes; a larger "
+           "one is dropped with a warning (0: keep none)",
+};
 static const uh_param_desc *const jpgload_params[] = {
-    &jpgload_p_path,          &jpgload_p_shrink,     &jpgload_p_autorotate,
-    &jpgload_p_max_dimension, &jpgload_p_max_pixels, &jpgload_p_max_scans,
-    &jpgload_p_max_warnings,  &jpgload_p_max_memory, NULL,
+    &jpgload_p_path,       &jpgload_p_shrink,     &jpgload_p_fit_width,
+    &jpgload_p_fit_height, &jpgload_p_autorotate, &jpgload_p_max_dimension,
+    &jpgload_p_max_pixels, &jpgload_p_max_scans,  &jpgload_p_max_warnings,
+    &jpgload_p_max_memory, &jpgload_p_max_icc,    NULL,
 };
 
 static const uh_port_desc jpgload_out_image = {
@@ -141,7 +199,23 @@ static const uh_port_desc jpgload_out_image = {
     .type = UH_PORT_IMAGE,
     .doc = "the decoded image: 8-bit grey or RGB, sRGB",
 };
-static const uh_port_desc *const jpgload_outputs[] = {&jpgload_out_image, NULL};
+static const uh_port_desc jpgload_out_exif = {
+    .struct_size = sizeof(uh_port_desc),
+    .name = "exif",
+    .type = UH_PORT_BLOB,
+    .doc = "the first APP1 EXIF payload (\"Exif\\0\\0\" + TIFF), Orientation "
+           "set to 1 when autorotate applied it; empty when none",
+};
+static const uh_port_desc jpgload_out_icc = {
+    .struct_size = sizeof(uh_port_desc),
+    .name = "icc",
+    .type = UH_PORT_BLOB,
+    .doc = "the ICC profile from the APP2 chunks, reassembled; empty when "
+           "none, inconsistent, over max_icc_bytes, or CMYK",
+};
+enum { JPGLOAD_OUT_IMAGE = 0, JPGLOAD_OUT_EXIF = 1, JPGLOAD_OUT_ICC = 2 };
+static const uh_port_desc *const jpgload_outputs[] = {
+    &jpgload_out_image, &jpgload_out_exif, &jpgload_out_icc, NULL};
 
 /* ------------------------------------------------------------------------ */
 /* The source manager: bytes come from host->file_read                      */
@@ -218,6 +292,22 @@ static unsigned jpgload_byte(j_decompress_ptr d)
     return *src->next_input_byte++;
 }
 
+/* Copies the next `n` bytes of the stream to `dst`. */
+static void jpgload_bytes(j_decompress_ptr d, uint8_t *dst, size_t n)
+{
+    struct jpeg_source_mgr *src = d->src;
+    while (n > 0) {
+        if (src->bytes_in_buffer == 0)
+            (void)jpgload_fill(d);
+        size_t k = src->bytes_in_buffer < n ? src->bytes_in_buffer : n;
+        memcpy(dst, src->next_input_byte, k);
+        src->next_input_byte += k;
+        src->bytes_in_buffer -= k;
+        dst += k;
+        n -= k;
+    }
+}
+
 /* A warning after the end of the file, before the last row was out: the
  * decoder lacked data, so the file is truncated. */
 static void jpgload_warn_hook(jpgerr *e)
@@ -242,8 +332,10 @@ static void jpgload_warn_hook(jpgerr *e)
 /* ------------------------------------------------------------------------ */
 /* Markers and progress                                                     */
 
-/* APP1 marker processor: parses the first EXIF block for its orientation,
- * skips every other APP1 (XMP, repeats). Memory: one 64 KiB buffer. */
+/* APP1 marker processor: keeps the first EXIF block (for the exif output)
+ * and parses it for its orientation, skips every other APP1 (XMP, repeats,
+ * and any APP1 after the first scan began, when the output geometry is
+ * already declared). Memory: one 64 KiB buffer. */
 static boolean jpgload_app1(j_decompress_ptr d)
 {
     jpgload *st = jpgload_of(d);
@@ -254,7 +346,7 @@ static boolean jpgload_app1(j_decompress_ptr d)
         jpgerr_raise(&st->err, UH_ECORRUPT, "%s: APP1 marker length %u",
                      st->path, len);
     len -= 2;
-    if (st->exif_seen || len < 6) {
+    if (st->exif_seen || st->header_done || len < 6) {
         jpgload_skip(d, (long)len);
         return TRUE;
     }
@@ -264,13 +356,14 @@ static boolean jpgload_app1(j_decompress_ptr d)
             jpgerr_raise(&st->err, h->last_status(st->err.ctx),
                          "%s: no memory for the APP1 marker", st->path);
     }
-    for (unsigned i = 0; i < len; i++)
-        st->app1[i] = (uint8_t)jpgload_byte(d);
+    jpgload_bytes(d, st->app1, len);
     if (memcmp(st->app1, "Exif\0\0", 6) != 0)
         return TRUE; /* XMP or another APP1 */
     st->exif_seen = 1;
-    jpgexif_result r;
-    jpgexif_orientation(st->app1, len, &r);
+    st->exif_size = len;
+    jpgexif_result *rp = &st->exif;
+    jpgexif_orientation(st->app1, len, rp);
+    const jpgexif_result r = *rp;
     if (r.error)
         h->log(st->err.ctx, UH_LOG_WARN, "%s: EXIF ignored: %s", st->path,
                r.error);
@@ -279,6 +372,101 @@ static boolean jpgload_app1(j_decompress_ptr d)
                "%s: EXIF orientation %ld is not in 1-8; ignored", st->path,
                r.bad_value);
     st->orientation = r.orientation;
+    return TRUE;
+}
+
+/* Frees every ICC chunk received so far. */
+static void jpgload_icc_free(jpgload *st, uh_ctx *ctx)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        jpg_host->free(ctx, st->icc[i].data, st->icc[i].size);
+        st->icc[i] = (jpgload_icc_chunk){0};
+    }
+}
+
+/* Gives up on the ICC profile: no icc output, one warning. */
+static void jpgload_icc_drop(jpgload *st, const char *why)
+{
+    jpg_host->log(st->err.ctx, UH_LOG_WARN, "%s: ICC profile ignored: %s",
+                  st->path, why);
+    jpgload_icc_free(st, st->err.ctx);
+    st->icc_dropped = 1;
+}
+
+/* APP2 marker processor: collects the chunks of an ICC profile (any
+ * order), checking that they agree: one chunk count for all, sequence
+ * numbers in 1..count, none twice, and at most max_icc_bytes in all.
+ * Everything else in APP2 (FlashPix, MPF) is skipped unread. */
+static boolean jpgload_app2(j_decompress_ptr d)
+{
+    jpgload *st = jpgload_of(d);
+    const uh_host *h = jpg_host;
+    unsigned len = jpgload_byte(d) << 8;
+    len |= jpgload_byte(d);
+    if (len < 2)
+        jpgerr_raise(&st->err, UH_ECORRUPT, "%s: APP2 marker length %u",
+                     st->path, len);
+    len -= 2;
+    uint8_t head[JPGLOAD_ICC_HEAD];
+    char why[128];
+    if (st->header_done || len < JPGLOAD_ICC_SIG_LEN) {
+        jpgload_skip(d, (long)len);
+        return TRUE;
+    }
+    jpgload_bytes(d, head, JPGLOAD_ICC_SIG_LEN);
+    len -= JPGLOAD_ICC_SIG_LEN;
+    if (memcmp(head, JPGLOAD_ICC_SIG, JPGLOAD_ICC_SIG_LEN) != 0 ||
+        st->icc_dropped || st->max_icc == 0) {
+        jpgload_skip(d, (long)len);
+        return TRUE;
+    }
+    if (len < 2) {
+        jpgload_skip(d, (long)len);
+        jpgload_icc_drop(st, "an APP2 ICC chunk has no sequence number");
+        return TRUE;
+    }
+    unsigned seq = jpgload_byte(d), count = jpgload_byte(d);
+    len -= 2;
+    if (count == 0 || seq == 0 || seq > count) {
+        jpgload_skip(d, (long)len);
+        snprintf(why, sizeof(why), "chunk number %u of %u", seq, count);
+        jpgload_icc_drop(st, why);
+        return TRUE;
+    }
+    if (st->icc_chunks != 0 && count != st->icc_chunks) {
+        jpgload_skip(d, (long)len);
+        snprintf(why, sizeof(why),
+                 "the chunks disagree on their count (%u, then %u)",
+                 st->icc_chunks, count);
+        jpgload_icc_drop(st, why);
+        return TRUE;
+    }
+    if (st->icc[seq].present) {
+        jpgload_skip(d, (long)len);
+        snprintf(why, sizeof(why), "chunk %u of %u appears twice", seq, count);
+        jpgload_icc_drop(st, why);
+        return TRUE;
+    }
+    if (st->icc_total + len > st->max_icc) {
+        jpgload_skip(d, (long)len);
+        snprintf(why, sizeof(why),
+                 "more than %llu bytes (max_icc_bytes) in its chunks",
+                 (unsigned long long)st->max_icc);
+        jpgload_icc_drop(st, why);
+        return TRUE;
+    }
+    st->icc_chunks = count;
+    jpgload_icc_chunk *c = &st->icc[seq];
+    if (len > 0) {
+        c->data = h->alloc(st->err.ctx, len, 0, UH_LIFE_NODE);
+        if (!c->data)
+            jpgerr_raise(&st->err, h->last_status(st->err.ctx),
+                         "%s: no memory for the ICC profile", st->path);
+        c->size = len;
+        jpgload_bytes(d, c->data, len);
+    }
+    c->present = 1;
+    st->icc_total += len;
     return TRUE;
 }
 
@@ -323,6 +511,90 @@ static const char *jpgload_sniff(const uint8_t *b, size_t n)
     return NULL;
 }
 
+/* Shrink-on-load for a fit box: the largest DCT shrink in {8, 4, 2, 1}
+ * that leaves the image, fitted inside the box, still to be reduced by at
+ * least 2 (libvips' rule: block-shrink to no less than twice the target,
+ * then filter). `bw` x `bh` is the box in output (rotated) axes; 0 leaves
+ * an axis free. `w` x `h` is the stored image; `swap` (EXIF orientations
+ * 5-8) says the stored width becomes the output height. Returns 1 when
+ * neither side of the box is given. */
+static int jpgload_fit_shrink(uint32_t w, uint32_t h, uint32_t bw, uint32_t bh,
+                              int swap)
+{
+    if (swap) {
+        uint32_t t = bw;
+        bw = bh;
+        bh = t;
+    }
+    if (bw == 0 && bh == 0)
+        return 1;
+    for (int s = 8; s > 1; s /= 2) {
+        /* libjpeg's scaled size: ceil(side / s). */
+        uint64_t sw = ((uint64_t)w + (uint64_t)s - 1) / (uint64_t)s;
+        uint64_t sh = ((uint64_t)h + (uint64_t)s - 1) / (uint64_t)s;
+        if ((bw && sw >= 2 * (uint64_t)bw) || (bh && sh >= 2 * (uint64_t)bh))
+            return s;
+    }
+    return 1;
+}
+
+/* After the header: the exif and icc outputs, both always set (empty
+ * blobs when there is nothing to pass on). */
+static uh_status jpgload_metadata(jpgload *st, uh_ctx *ctx)
+{
+    const uh_host *h = jpg_host;
+    uh_value v = {.type = UH_PORT_BLOB};
+    if (st->exif_seen) {
+        /* The pixels are turned upright: say so, or a viewer that reads
+         * the saved EXIF turns them again. */
+        if (st->orientation != 1)
+            (void)jpgexif_set_orientation(st->app1, st->exif_size, &st->exif,
+                                          1);
+        v.count = (uint32_t)st->exif_size;
+        v.bytes = st->app1;
+    }
+    uh_status s = h->set_output_value(ctx, JPGLOAD_OUT_EXIF, &v);
+    if (s != UH_OK)
+        return s;
+
+    for (uint32_t k = 1; !st->icc_dropped && k <= st->icc_chunks; k++)
+        if (!st->icc[k].present) {
+            char why[64];
+            snprintf(why, sizeof(why), "chunk %u of %u is missing", k,
+                     st->icc_chunks);
+            jpgload_icc_drop(st, why);
+        }
+    uint8_t *icc = NULL;
+    size_t icc_size = 0;
+    if (!st->icc_dropped && st->icc_total > 0) {
+        if (st->cmyk) {
+            h->log(ctx, UH_LOG_INFO,
+                   "%s: the ICC profile describes CMYK, converted to RGB "
+                   "without it; not passed on",
+                   st->path);
+        } else {
+            icc_size = (size_t)st->icc_total;
+            icc = h->alloc(ctx, icc_size, 0, UH_LIFE_TEMP);
+            if (!icc) {
+                jpgload_icc_free(st, ctx);
+                return h->last_status(ctx);
+            }
+            size_t at = 0;
+            for (uint32_t k = 1; k <= st->icc_chunks; k++) {
+                if (st->icc[k].size)
+                    memcpy(icc + at, st->icc[k].data, st->icc[k].size);
+                at += st->icc[k].size;
+            }
+        }
+    }
+    jpgload_icc_free(st, ctx);
+    v.count = (uint32_t)icc_size;
+    v.bytes = icc;
+    s = h->set_output_value(ctx, JPGLOAD_OUT_ICC, &v);
+    h->free(ctx, icc, icc_size);
+    return s;
+}
+
 static uh_status jpgload_open(jpgload *st, uh_ctx *ctx, uh_rows *unused)
 {
     const uh_host *h = jpg_host;
@@ -332,11 +604,14 @@ static uh_status jpgload_open(jpgload *st, uh_ctx *ctx, uh_rows *unused)
         return h->fail(ctx, UH_EINVAL,
                        "shrink is %lld; it must be 1, 2, 4 or 8",
                        (long long)shrink);
+    uint32_t fit_w = (uint32_t)uh_param_int(h, ctx, "fit_width");
+    uint32_t fit_h = (uint32_t)uh_param_int(h, ctx, "fit_height");
     int autorotate = uh_param_int(h, ctx, "autorotate") != 0;
     int64_t max_dim = uh_param_int(h, ctx, "max_dimension");
     int64_t max_pixels = uh_param_int(h, ctx, "max_pixels");
     int64_t max_mib = uh_param_int(h, ctx, "max_memory_mib");
     st->max_scans = (uint32_t)uh_param_int(h, ctx, "max_scans");
+    st->max_icc = (uint64_t)uh_param_int(h, ctx, "max_icc_bytes");
 
     uh_status s = h->file_open_read(ctx, st->path, &st->file);
     if (s != UH_OK)
@@ -379,9 +654,11 @@ static uh_status jpgload_open(jpgload *st, uh_ctx *ctx, uh_rows *unused)
     }
 
     jpeg_set_marker_processor(&st->d, JPEG_APP0 + 1, jpgload_app1);
+    jpeg_set_marker_processor(&st->d, JPEG_APP0 + 2, jpgload_app2);
     st->orientation = 1;
     st->phase = JPGLOAD_HEADER;
     (void)jpeg_read_header(&st->d, TRUE);
+    st->header_done = 1;
 
     struct jpeg_decompress_struct *d = &st->d;
     if (d->image_width > max_dim || d->image_height > max_dim)
@@ -446,15 +723,26 @@ static uh_status jpgload_open(jpgload *st, uh_ctx *ctx, uh_rows *unused)
                            (long long)max_mib);
     }
 
+    if (!autorotate)
+        st->orientation = 1;
+    int swap = st->orientation >= 5;
+    int fit = shrink == 1 && (fit_w || fit_h);
+    if (fit)
+        shrink = jpgload_fit_shrink(d->image_width, d->image_height, fit_w,
+                                    fit_h, swap);
     d->scale_num = 1;
     d->scale_denom = (unsigned)shrink;
     jpeg_calc_output_dimensions(d);
     st->dw = d->output_width;
     st->dh = d->output_height;
-    if (!autorotate)
-        st->orientation = 1;
+    if (fit)
+        h->log(ctx, UH_LOG_INFO,
+               "%s: shrink-on-load %lld: %ux%u decoded as %ux%u for a fit box "
+               "of %ux%u%s",
+               st->path, (long long)shrink, d->image_width, d->image_height,
+               st->dw, st->dh, fit_w, fit_h,
+               swap ? " (EXIF orientation 5-8: box axes swapped)" : "");
     st->rotate = st->orientation >= 3;
-    int swap = st->orientation >= 5;
     st->ow = swap ? st->dh : st->dw;
     st->oh = swap ? st->dw : st->dh;
 
@@ -465,7 +753,10 @@ static uh_status jpgload_open(jpgload *st, uh_ctx *ctx, uh_rows *unused)
         .sample = UH_SAMPLE_U8,
         .space = UH_SPACE_SRGB,
     };
-    return h->set_output(ctx, 0, 0, &info);
+    s = h->set_output(ctx, JPGLOAD_OUT_IMAGE, 0, &info);
+    if (s != UH_OK)
+        return s;
+    return jpgload_metadata(st, ctx);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -670,6 +961,7 @@ static void jpgload_release(jpgload *st, uh_ctx *ctx)
                st->err.warnings);
     h->free(ctx, st->buf, JPGLOAD_BUF);
     h->free(ctx, st->app1, JPGLOAD_APP1_MAX);
+    jpgload_icc_free(st, ctx);
     h->free(ctx, st->cmyk_row, (size_t)st->dw * 4);
     h->free(ctx, st->whole, st->whole_size);
     h->free(ctx, st, sizeof(*st));

@@ -10,7 +10,15 @@
 /* The largest side a JPEG header can hold. */
 #define JPGSAVE_MAX_SIDE 65535u
 
+/* Metadata markers: an APP1 holds at most 65533 payload bytes; an APP2
+ * ICC chunk 65519 profile bytes after its 14-byte header, and a profile at
+ * most 255 chunks (the sequence number is one byte). */
+#define JPGSAVE_EXIF_MAX  65533u
+#define JPGSAVE_ICC_CHUNK 65519u
+#define JPGSAVE_ICC_MAX   (255u * JPGSAVE_ICC_CHUNK)
+
 enum { JPGSAVE_AUTO = 0, JPGSAVE_444, JPGSAVE_422, JPGSAVE_420 };
+enum { JPGSAVE_IN_IMAGE = 0, JPGSAVE_IN_EXIF = 1, JPGSAVE_IN_ICC = 2 };
 
 typedef struct jpgsave {
     struct jpeg_compress_struct c;
@@ -24,7 +32,11 @@ typedef struct jpgsave {
     JOCTET *buf;  /* JPGSAVE_BUF bytes */
     uint8_t *row; /* one 8-bit row of out_ch channels */
     size_t row_size;
-    uint8_t *lut;      /* linear u16 (or u8 * 257) to sRGB u8, or NULL */
+    uint8_t *lut;        /* linear u16 (or u8 * 257) to sRGB u8, or NULL */
+    const uint8_t *exif; /* APP1 payload to write (the host's), or NULL */
+    size_t exif_size;
+    const uint8_t *icc; /* ICC profile to write (the host's), or NULL */
+    size_t icc_size;
     int created;       /* jpeg_create_compress() done */
     int finished;      /* jpeg_finish_compress() done */
     uint32_t next_row; /* the input row rows() must get next */
@@ -84,7 +96,8 @@ static const uh_param_desc jpgsave_p_strip = {
     .name = "strip",
     .type = UH_PARAM_BOOL,
     .def = 1,
-    .doc = "write no metadata at all; false adds a JFIF APP0 header",
+    .doc = "write no metadata at all, even when exif/icc are connected; "
+           "false adds a JFIF APP0 header and the connected exif/icc",
 };
 static const uh_param_desc *const jpgsave_params[] = {
     &jpgsave_p_path,
@@ -102,7 +115,24 @@ static const uh_port_desc jpgsave_in_image = {
     .type = UH_PORT_IMAGE,
     .doc = "image to write: grey or RGB (alpha is dropped), any sample type",
 };
-static const uh_port_desc *const jpgsave_inputs[] = {&jpgsave_in_image, NULL};
+static const uh_port_desc jpgsave_in_exif = {
+    .struct_size = sizeof(uh_port_desc),
+    .name = "exif",
+    .type = UH_PORT_BLOB,
+    .flags = UH_PORT_OPTIONAL,
+    .doc = "EXIF payload (\"Exif\\0\\0\" + TIFF, as jpeg.load's exif gives) "
+           "written as APP1 when strip is false",
+};
+static const uh_port_desc jpgsave_in_icc = {
+    .struct_size = sizeof(uh_port_desc),
+    .name = "icc",
+    .type = UH_PORT_BLOB,
+    .flags = UH_PORT_OPTIONAL,
+    .doc = "ICC profile written as APP2 chunks when strip is false (RGB "
+           "profile for colour, GRAY for grey output)",
+};
+static const uh_port_desc *const jpgsave_inputs[] = {
+    &jpgsave_in_image, &jpgsave_in_exif, &jpgsave_in_icc, NULL};
 
 /* ------------------------------------------------------------------------ */
 /* The destination manager: bytes go to host->file_write                    */
@@ -198,6 +228,104 @@ static void jpgsave_convert(const jpgsave *st, const uint8_t *src, uint8_t *dst)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Metadata                                                                 */
+
+/* Reads the exif and icc inputs in prepare(): keeps what will be written,
+ * logs why anything connected is not. Never fails: metadata that cannot be
+ * written is left out with a warning, the image is still saved. */
+static void jpgsave_metadata(jpgsave *st, uh_ctx *ctx)
+{
+    const uh_host *h = jpg_host;
+    const uh_value *exif = h->input_value(ctx, JPGSAVE_IN_EXIF);
+    const uh_value *icc = h->input_value(ctx, JPGSAVE_IN_ICC);
+    size_t ne = exif && exif->bytes ? exif->count : 0;
+    size_t ni = icc && icc->bytes ? icc->count : 0;
+    if (ne == 0 && ni == 0)
+        return;
+    if (st->strip) {
+        h->log(ctx, UH_LOG_INFO,
+               "%s: strip is true: the connected %s%s%s %s not written (set "
+               "strip to false to keep %s)",
+               st->path, ne ? "EXIF" : "", ne && ni ? " and " : "",
+               ni ? "ICC profile" : "", ne && ni ? "are" : "is",
+               ne && ni ? "them" : "it");
+        return;
+    }
+    if (ne > 0) {
+        if (ne < 6 || memcmp(exif->bytes, "Exif\0\0", 6) != 0)
+            h->log(ctx, UH_LOG_WARN,
+                   "%s: the exif input does not start with \"Exif\\0\\0\"; "
+                   "not written",
+                   st->path);
+        else if (ne > JPGSAVE_EXIF_MAX)
+            h->log(ctx, UH_LOG_WARN,
+                   "%s: the exif input has %zu bytes; an APP1 marker holds at "
+                   "most %u; not written",
+                   st->path, ne, JPGSAVE_EXIF_MAX);
+        else {
+            st->exif = exif->bytes;
+            st->exif_size = ne;
+        }
+    }
+    if (ni > 0) {
+        const uint8_t *p = icc->bytes;
+        /* The colour space the profile must have for the JPEG written. */
+        const char *want = st->out_ch == 1 ? "GRAY" : "RGB ";
+        if (ni < 128 || memcmp(p + 36, "acsp", 4) != 0)
+            h->log(ctx, UH_LOG_WARN,
+                   "%s: the icc input is not an ICC profile (%zu bytes, no "
+                   "'acsp' signature); not written",
+                   st->path, ni);
+        else if (memcmp(p + 16, want, 4) != 0) {
+            char cs[5];
+            for (int i = 0; i < 4; i++)
+                cs[i] = p[16 + i] >= 0x20 && p[16 + i] < 0x7f ? (char)p[16 + i]
+                                                              : '?';
+            cs[4] = 0;
+            h->log(ctx, UH_LOG_WARN,
+                   "%s: the ICC profile is for colour space '%s', the JPEG "
+                   "is %s; not written",
+                   st->path, cs, st->out_ch == 1 ? "grey" : "RGB");
+        } else if (ni > JPGSAVE_ICC_MAX)
+            h->log(ctx, UH_LOG_WARN,
+                   "%s: the ICC profile has %zu bytes; a JPEG holds at most "
+                   "%u (255 chunks of %u); not written",
+                   st->path, ni, JPGSAVE_ICC_MAX, JPGSAVE_ICC_CHUNK);
+        else {
+            st->icc = p;
+            st->icc_size = ni;
+        }
+    }
+}
+
+/* Writes the APP1 EXIF marker and the APP2 ICC chunks; libjpeg puts them
+ * after SOI and the JFIF APP0 it wrote in jpeg_start_compress(). */
+static void jpgsave_write_metadata(jpgsave *st)
+{
+    struct jpeg_compress_struct *c = &st->c;
+    if (st->exif)
+        jpeg_write_marker(c, JPEG_APP0 + 1, st->exif, (unsigned)st->exif_size);
+    if (!st->icc)
+        return;
+    static const char sig[12] = "ICC_PROFILE"; /* with its NUL */
+    unsigned chunks =
+        (unsigned)((st->icc_size + JPGSAVE_ICC_CHUNK - 1) / JPGSAVE_ICC_CHUNK);
+    for (unsigned k = 0; k < chunks; k++) {
+        size_t at = (size_t)k * JPGSAVE_ICC_CHUNK;
+        size_t n = st->icc_size - at;
+        if (n > JPGSAVE_ICC_CHUNK)
+            n = JPGSAVE_ICC_CHUNK;
+        jpeg_write_m_header(c, JPEG_APP0 + 2, (unsigned)(n + sizeof(sig) + 2));
+        for (size_t i = 0; i < sizeof(sig); i++)
+            jpeg_write_m_byte(c, sig[i]);
+        jpeg_write_m_byte(c, (int)(k + 1));
+        jpeg_write_m_byte(c, (int)chunks);
+        for (size_t i = 0; i < n; i++)
+            jpeg_write_m_byte(c, st->icc[at + i]);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Encoding                                                                 */
 
 static uh_status jpgsave_begin(jpgsave *st, uh_ctx *ctx)
@@ -248,6 +376,7 @@ static uh_status jpgsave_begin(jpgsave *st, uh_ctx *ctx)
     c->optimize_coding = st->optimize ? TRUE : FALSE;
     c->write_JFIF_header = st->strip ? FALSE : TRUE;
     jpeg_start_compress(c, TRUE);
+    jpgsave_write_metadata(st);
     return UH_OK;
 }
 
@@ -265,7 +394,7 @@ static uh_status jpgsave_band(jpgsave *st, uh_ctx *ctx, uh_rows *band)
             return s;
     }
     uh_rows in;
-    uh_status s = h->input_rows(ctx, 0, band->y, band->n, &in);
+    uh_status s = h->input_rows(ctx, JPGSAVE_IN_IMAGE, band->y, band->n, &in);
     if (s != UH_OK)
         return s;
     for (uint32_t i = 0; i < band->n; i++) {
@@ -329,6 +458,7 @@ static uh_status jpgsave_prepare(uh_ctx *ctx)
     st->optimize = uh_param_int(h, ctx, "optimize") != 0;
     st->strip = uh_param_int(h, ctx, "strip") != 0;
     st->c.err = jpgerr_init(&st->err, st->path, st, 0xFFFFFFFFu);
+    jpgsave_metadata(st, ctx);
     if (in->channels == 2 || in->channels == 4)
         h->log(ctx, UH_LOG_INFO, "%s: JPEG has no alpha; alpha dropped%s", path,
                in->flags & UH_IMAGE_PREMULTIPLIED

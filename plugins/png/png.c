@@ -23,6 +23,7 @@ static const uh_host *host;
 #define PNG_UINT31_MAX       0x7fffffffu
 
 #define IO_BUF_SIZE  (64u << 10) /* file reads and writes go in 64 KiB */
+#define SAVE_IN_ICC  1           /* png.save's input port of the ICC profile */
 #define MSG_SIZE     256
 #define PATH_SIZE    1024
 #define WARN_LINES   10 /* libpng warnings logged per node, then a count */
@@ -652,6 +653,10 @@ typedef struct pngdst {
     uint32_t next_row;
     int done;
 
+    /* The ICC profile of the icc input (the host's bytes), or NULL. */
+    const uint8_t *icc;
+    size_t icc_size;
+
     /* Palette output, decided after the last row. */
     int palette;
     uint32_t n_colors;
@@ -713,6 +718,50 @@ static int pngdst_try_create(pngdst *d)
     return d->info ? 0 : -1;
 }
 
+/* libpng's warnings while it only checks a profile: dropped (the real
+ * png_set_iCCP repeats them). */
+static void pngio_quiet(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+static int pngdst_try_probe(pngdst *d, png_structp png, png_infop info,
+                            int bits, int type)
+{
+    if (setjmp(png_jmpbuf(png)))
+        return -1;
+    png_set_IHDR(png, info, 1, 1, bits, type, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_iCCP(png, info, "ICC Profile", PNG_COMPRESSION_TYPE_BASE, d->icc,
+                 (png_uint_32)d->icc_size);
+    return png_get_valid(png, info, PNG_INFO_iCCP) ? 0 : -1;
+}
+
+/* Whether libpng takes the icc profile for a PNG of colour type `type`.
+ * It checks the profile (length, signature, colour space against the
+ * colour type, tag table) and refuses with png_error(), which would leave
+ * the real write struct unusable, so the check runs on a scratch one.
+ * Returns 1 if it does; else 0 with libpng's reason in `why`. */
+static int pngdst_icc_ok(pngdst *d, int bits, int type, char *why, size_t cap)
+{
+    pngio io = d->io;
+    io.msg[0] = '\0';
+    png_structp png =
+        png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &io, pngio_error,
+                                  pngio_quiet, &io, pngio_malloc, pngio_free);
+    if (!png) {
+        copy_text(why, cap, "no memory to check it");
+        return 0;
+    }
+    png_infop info = png_create_info_struct(png);
+    int ok = info && pngdst_try_probe(d, png, info, bits, type) == 0;
+    png_destroy_write_struct(&png, info ? &info : NULL);
+    if (!ok)
+        copy_text(why, cap, io.msg[0] ? io.msg : "libpng did not keep it");
+    return ok;
+}
+
 /* Sets the header fields and writes everything before the image data. */
 static int pngdst_try_header(pngdst *d)
 {
@@ -750,7 +799,20 @@ static int pngdst_try_header(pngdst *d)
         if (n_alpha > 0)
             png_set_tRNS(d->png, d->info, alpha, n_alpha, NULL);
     }
-    if (d->in.space == UH_SPACE_SRGB)
+    /* An ICC profile replaces the sRGB chunk (the PNG spec allows one of
+     * the two); one libpng refuses is left out and sRGB written. */
+    char why[MSG_SIZE];
+    int icc = d->icc && d->in.space == UH_SPACE_SRGB;
+    if (icc && !pngdst_icc_ok(d, bits, type, why, sizeof(why))) {
+        host->log(d->io.ctx, UH_LOG_WARN,
+                  "%s: ICC profile not written: libpng refuses it (%s)",
+                  d->io.path, why);
+        icc = 0;
+    }
+    if (icc)
+        png_set_iCCP(d->png, d->info, "ICC Profile", PNG_COMPRESSION_TYPE_BASE,
+                     d->icc, (png_uint_32)d->icc_size);
+    else if (d->in.space == UH_SPACE_SRGB)
         png_set_sRGB(d->png, d->info, PNG_sRGB_INTENT_PERCEPTUAL);
     else if (d->in.space == UH_SPACE_LINEAR)
         png_set_gAMA_fixed(d->png, d->info, PNG_GAMMA_LINEAR);
@@ -1005,6 +1067,23 @@ static uh_status pngsave_prepare(uh_ctx *ctx)
         d->want_palette = 0;
     }
     d->collect = d->want_palette || d->interlace;
+    const uh_value *icc = host->input_value(ctx, SAVE_IN_ICC);
+    if (icc && icc->bytes && icc->count > 0) {
+        if (in->space != UH_SPACE_SRGB)
+            host->log(ctx, UH_LOG_WARN,
+                      "%s: the image is tagged %s, not sRGB-encoded colour; "
+                      "the ICC profile does not describe it and is not "
+                      "written",
+                      path, in->space == UH_SPACE_LINEAR ? "linear" : "data");
+        else if (icc->count > PNG_UINT31_MAX)
+            host->log(ctx, UH_LOG_WARN,
+                      "%s: the ICC profile is too large for PNG; not written",
+                      path);
+        else {
+            d->icc = icc->bytes;
+            d->icc_size = icc->count;
+        }
+    }
     size_t bytes = 0;
     if (!uh_mul_size(&d->rowbytes, (size_t)in->width * in->channels,
                      d->depth / 8) ||
@@ -1201,9 +1280,33 @@ static const uh_param_desc p_max_chunks = {
     .doc = "most ancillary chunks (sPLT, unknown) libpng keeps in memory; "
            "the rest are dropped with a warning",
 };
+/* Hints a PNG cannot use (it has no reduced-size decode): accepted so that
+ * a generic `load` node, which may become png.load or jpeg.load, takes the
+ * same parameters for either. */
+static const uh_param_desc p_fit_width = {
+    .struct_size = sizeof(uh_param_desc),
+    .name = "fit_width",
+    .type = UH_PARAM_INTEGER,
+    .flags = UH_PARAM_RANGE,
+    .def = 0,
+    .min = 0,
+    .max = 65535,
+    .doc = "ignored (jpeg.load uses it for shrink-on-load; a PNG always "
+           "decodes at full size)",
+};
+static const uh_param_desc p_fit_height = {
+    .struct_size = sizeof(uh_param_desc),
+    .name = "fit_height",
+    .type = UH_PARAM_INTEGER,
+    .flags = UH_PARAM_RANGE,
+    .def = 0,
+    .min = 0,
+    .max = 65535,
+    .doc = "ignored, like fit_width",
+};
 static const uh_param_desc *const load_params[] = {
-    &p_load_path,       &p_max_dimension, &p_max_pixels,
-    &p_max_chunk_bytes, &p_max_chunks,    NULL};
+    &p_load_path,  &p_max_dimension, &p_max_pixels, &p_max_chunk_bytes,
+    &p_max_chunks, &p_fit_width,     &p_fit_height, NULL};
 
 static const uh_node_type png_load = {
     .struct_size = sizeof(uh_node_type),
@@ -1226,7 +1329,16 @@ static const uh_port_desc port_image_in = {
     .type = UH_PORT_IMAGE,
     .doc = "the image to write: 1-4 channels of u8, u16 or f32",
 };
-static const uh_port_desc *const save_inputs[] = {&port_image_in, NULL};
+static const uh_port_desc port_icc_in = {
+    .struct_size = sizeof(uh_port_desc),
+    .name = "icc",
+    .type = UH_PORT_BLOB,
+    .flags = UH_PORT_OPTIONAL,
+    .doc = "ICC profile (e.g. jpeg.load's icc) written as an iCCP chunk "
+           "instead of sRGB; empty or unconnected: none",
+};
+static const uh_port_desc *const save_inputs[] = {&port_image_in, &port_icc_in,
+                                                  NULL};
 
 static const uh_param_desc p_save_path = {
     .struct_size = sizeof(uh_param_desc),

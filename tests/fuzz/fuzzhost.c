@@ -103,7 +103,7 @@ static long count_fds(void)
         if (e->d_name[0] == '.')
             continue;
         n++;
-        char link[64], target[512];
+        char link[300], target[512];
         snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
         ssize_t k = readlink(link, target, sizeof(target) - 1);
         if (k <= 0)

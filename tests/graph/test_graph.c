@@ -1791,6 +1791,327 @@ TEST(generic_load)
     R = full;
 }
 
+/* One exported parameter setting several node parameters ("targets"). */
+#define TARGETS(targets, extra)                                                \
+    HEAD                                                                       \
+        "\"params\": {\"size\": {\"targets\": " targets extra "}}, "           \
+        "\"nodes\": {" SRC ", \"r\": {\"type\": \"resize\", \"params\": "      \
+        "{\"width\": 256}, \"inputs\": {\"image\": \"s\"}}, \"b\": "           \
+        "{\"type\": \"blur\", \"inputs\": "                                    \
+        "{\"image\": \"r\"}}, \"a\": {\"type\": \"all\", \"params\": {\"i\": " \
+        "5}, \"inputs\": {\"image\": \"b\"}}, \"o\": {\"type\": \"sink\", "    \
+        "\"params\": {\"path\": \"a.png\"}, \"inputs\": {\"image\": "          \
+        "\"a\"}}}}"
+#define FOUR_TARGETS                                                           \
+    "[{\"node\": \"r\", \"param\": \"width\"}, {\"node\": \"r\", \"param\": "  \
+    "\"height\"}, {\"node\": \"b\", \"param\": \"radius\"}, {\"node\": "       \
+    "\"a\", \"param\": \"i\"}]"
+
+TEST(exported_targets)
+{
+    diag d;
+    /* The default sets all four; an integer and a number parameter may
+     * share one exported name. */
+    graph *g =
+        OK(TARGETS(FOUR_TARGETS, ", \"default\": 64, \"doc\": \"box\""), &d);
+    if (!g)
+        return;
+    size_t n;
+    const graph_export *x = graph_exports(g, &n);
+    EQ_INT(n, 1);
+    EQ_STR(x[0].name, "size");
+    EQ_STR(x[0].pointer, "/params/size");
+    EQ_STR(x[0].doc, "box");
+    EQ_INT(x[0].has_default, 1);
+    EQ_INT(x[0].n_targets, 4);
+    EQ_INT(x[0].node, node_index(g, "r"));
+    EQ_INT(x[0].param, 0);
+    if (x[0].n_targets == 4) {
+        EQ_INT(x[0].targets[0].node, node_index(g, "r"));
+        EQ_INT(x[0].targets[0].param, 0);
+        EQ_INT(x[0].targets[1].node, node_index(g, "r"));
+        EQ_INT(x[0].targets[1].param, 1);
+        EQ_INT(x[0].targets[2].node, node_index(g, "b"));
+        EQ_INT(x[0].targets[2].param, 0);
+        EQ_INT(x[0].targets[3].node, node_index(g, "a"));
+        EQ_INT(x[0].targets[3].param, 1);
+    }
+    EQ_INT(param(g, "r", "width")->integer, 64);
+    EQ_INT(param(g, "r", "height")->integer, 64);
+    EQ_NUM(param(g, "b", "radius")->number, 64);
+    EQ_INT(param(g, "a", "i")->integer, 64);
+    graph_free(g);
+    /* without a default, the nodes keep their own values */
+    g = OK(TARGETS("[{\"node\": \"b\", \"param\": \"radius\"}, {\"node\": "
+                   "\"a\", \"param\": \"i\"}]",
+                   ""),
+           &d);
+    if (g) {
+        EQ_NUM(param(g, "b", "radius")->number, 1);
+        EQ_INT(param(g, "a", "i")->integer, 5);
+        x = graph_exports(g, &n);
+        EQ_INT(x[0].has_default, 0);
+        EQ_INT(x[0].n_targets, 2);
+        graph_free(g);
+    }
+    /* one --set sets every target; a later node.param --set wins over it
+     * and an earlier one loses */
+    const char *sets[] = {"r.width=9", "size=7", "r.height=3"};
+    g = ok_sets(__LINE__, TARGETS(FOUR_TARGETS, ", \"default\": 64"), sets, 3,
+                &d);
+    if (g) {
+        EQ_INT(param(g, "r", "width")->integer, 7);
+        EQ_INT(param(g, "r", "height")->integer, 3);
+        EQ_NUM(param(g, "b", "radius")->number, 7);
+        EQ_INT(param(g, "a", "i")->integer, 7);
+        graph_free(g);
+    }
+    /* a targets default gives a required parameter the node leaves out */
+    g = OK(HEAD "\"params\": {\"size\": {\"targets\": [{\"node\": \"r\", "
+                "\"param\": \"height\"}, {\"node\": \"r\", \"param\": "
+                "\"width\"}], \"default\": 33}}, \"nodes\": {" SRC ", \"r\": "
+                "{\"type\": \"resize\", \"inputs\": {\"image\": \"s\"}}, "
+                "\"o\": {\"type\": \"sink\", \"params\": {\"path\": "
+                "\"a.png\"}, \"inputs\": {\"image\": \"r\"}}}}",
+           &d);
+    if (g) {
+        EQ_INT(param(g, "r", "width")->integer, 33);
+        EQ_INT(param(g, "r", "height")->integer, 33);
+        graph_free(g);
+    }
+    /* a single-element list is the same as node/param */
+    const char *one[] = {"size=12"};
+    g = ok_sets(__LINE__, TARGETS("[{\"node\": \"a\", \"param\": \"i\"}]", ""),
+                one, 1, &d);
+    if (g) {
+        EQ_INT(param(g, "a", "i")->integer, 12);
+        graph_free(g);
+    }
+    /* each target checks the value against its own type and range */
+    EXPECT_SET(TARGETS(FOUR_TARGETS, ""), "size=0", EXIT_GRAPH,
+               "g.json: /nodes/r/params/width (--set size=0): expected an "
+               "integer in [1, 65535], got 0");
+    EXPECT_SET(TARGETS(FOUR_TARGETS, ""), "size=200", EXIT_GRAPH,
+               "g.json: /nodes/b/params/radius (--set size=200): expected a "
+               "number in [0, 100], got 200");
+    EXPECT_SET(TARGETS(FOUR_TARGETS, ""), "size=2.5", EXIT_GRAPH,
+               "g.json: /nodes/r/params/width (--set size=2.5): expected an "
+               "integer in [1, 65535], got 2.5");
+    EXPECT_NOPTR(TARGETS(FOUR_TARGETS, ", \"default\": 200"), EXIT_GRAPH,
+                 "g.json: /params/size/default (for b.radius): expected a "
+                 "number in [0, 100], got 200");
+    EXPECT_NOPTR(TARGETS(FOUR_TARGETS, ", \"default\": \"big\""), EXIT_GRAPH,
+                 "g.json: /params/size/default (for r.width): expected an "
+                 "integer in [1, 65535], got 'big'");
+}
+
+TEST(exported_targets_errors)
+{
+    EXPECT(TARGETS("{\"node\": \"r\"}", ""), EXIT_GRAPH,
+           "g.json: /params/size/targets: expected an array of {\"node\": id, "
+           "\"param\": name}, got an object");
+    EXPECT(TARGETS("[]", ""), EXIT_GRAPH,
+           "g.json: /params/size/targets: expected at least one {\"node\": "
+           "id, \"param\": name}, got an empty array");
+    EXPECT(TARGETS("[{\"node\": \"r\", \"param\": \"width\"}, 3]", ""),
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/1: expected an object {\"node\": id, "
+           "\"param\": name}, got 3");
+    EXPECT(TARGETS("[{\"nod\": \"r\", \"param\": \"width\"}]", ""), EXIT_GRAPH,
+           "g.json: /params/size/targets/0/nod: unknown key 'nod' (did you "
+           "mean 'node'?)");
+    EXPECT(TARGETS("[{\"node\": \"r\", \"param\": \"width\", \"default\": "
+                   "1}]",
+                   ""),
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/0/default: unknown key 'default' "
+           "(known keys: node, param)");
+    EXPECT(TARGETS("[{\"param\": \"width\"}]", ""), EXIT_GRAPH,
+           "g.json: /params/size/targets/0: missing key 'node'");
+    EXPECT(TARGETS("[{\"node\": \"r\"}]", ""), EXIT_GRAPH,
+           "g.json: /params/size/targets/0: missing key 'param'");
+    EXPECT(TARGETS("[{\"node\": 1, \"param\": \"width\"}]", ""), EXIT_GRAPH,
+           "g.json: /params/size/targets/0/node: expected a string (a node "
+           "id), got 1");
+    EXPECT(TARGETS("[{\"node\": \"r\", \"param\": null}]", ""), EXIT_GRAPH,
+           "g.json: /params/size/targets/0/param: expected a string (a "
+           "parameter name), got null");
+    EXPECT(TARGETS("[{\"node\": \"r\", \"param\": \"width\"}, {\"node\": "
+                   "\"rr\", \"param\": \"height\"}]",
+                   ""),
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/1/node: unknown node 'rr' (did you "
+           "mean 'r'?)");
+    EXPECT(TARGETS("[{\"node\": \"r\", \"param\": \"width\"}, {\"node\": "
+                   "\"r\", \"param\": \"hieght\"}]",
+                   ""),
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/1/param: node 'r' (resize) has no "
+           "parameter 'hieght' (did you mean 'height'?)");
+    /* the kinds of value must agree (integer and number mix) */
+    EXPECT(TARGETS("[{\"node\": \"r\", \"param\": \"width\"}, {\"node\": "
+                   "\"o\", \"param\": \"path\"}]",
+                   ""),
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/1/param: node 'o' (sink) parameter "
+           "'path' takes a string, but target 0 (node 'r' parameter 'width') "
+           "takes an integer; the targets of one exported parameter take the "
+           "same kind of value");
+    EXPECT(TARGETS("[{\"node\": \"a\", \"param\": \"b\"}, {\"node\": \"a\", "
+                   "\"param\": \"i\"}]",
+                   ""),
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/1/param: node 'a' (all) parameter "
+           "'i' takes an integer, but target 0 (node 'a' parameter 'b') takes "
+           "a bool; the targets of one exported parameter take the same kind "
+           "of value");
+    EXPECT(TARGETS("[{\"node\": \"r\", \"param\": \"filter\"}, {\"node\": "
+                   "\"a\", \"param\": \"s\"}]",
+                   ""),
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/1/param: node 'a' (all) parameter "
+           "'s' takes a string, but target 0 (node 'r' parameter 'filter') "
+           "takes an enum; the targets of one exported parameter take the "
+           "same kind of value");
+    EXPECT(TARGETS("[{\"node\": \"a\", \"param\": \"v\"}, {\"node\": \"a\", "
+                   "\"param\": \"n\"}]",
+                   ""),
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/1/param: node 'a' (all) parameter "
+           "'n' takes a number, but target 0 (node 'a' parameter 'v') takes "
+           "an array of numbers; the targets of one exported parameter take "
+           "the same kind of value");
+    /* one node parameter, one exported name, once */
+    EXPECT(TARGETS("[{\"node\": \"r\", \"param\": \"width\"}, {\"node\": "
+                   "\"r\", \"param\": \"width\"}]",
+                   ""),
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/1: node 'r' parameter 'width' is "
+           "already target 0 of 'size'");
+    EXPECT(HEAD "\"params\": {\"w\": {\"node\": \"r\", \"param\": "
+                "\"width\"}, \"size\": {\"targets\": [{\"node\": \"r\", "
+                "\"param\": \"height\"}, {\"node\": \"r\", \"param\": "
+                "\"width\"}]}}, \"nodes\": {" SRC ", \"r\": {\"type\": "
+                "\"resize\", \"params\": {\"width\": 1}, \"inputs\": "
+                "{\"image\": \"s\"}}}}",
+           EXIT_GRAPH,
+           "g.json: /params/size/targets/1: node 'r' parameter 'width' is "
+           "already exported as 'w'");
+    EXPECT(HEAD "\"params\": {\"size\": {\"targets\": [{\"node\": \"r\", "
+                "\"param\": \"width\"}]}, \"w\": {\"node\": \"r\", "
+                "\"param\": \"width\"}}, \"nodes\": {" SRC ", \"r\": "
+                "{\"type\": \"resize\", \"params\": {\"width\": 1}, "
+                "\"inputs\": {\"image\": \"s\"}}}}",
+           EXIT_GRAPH,
+           "g.json: /params/w: node 'r' parameter 'width' is already "
+           "exported as 'size'");
+    /* the two forms do not mix */
+    EXPECT(HEAD "\"params\": {\"size\": {\"node\": \"r\", \"param\": "
+                "\"width\", \"targets\": [{\"node\": \"r\", \"param\": "
+                "\"height\"}]}}, \"nodes\": {" SRC ", \"r\": {\"type\": "
+                "\"resize\", \"params\": {\"width\": 1}, \"inputs\": "
+                "{\"image\": \"s\"}}}}",
+           EXIT_GRAPH,
+           "g.json: /params/size: give either \"targets\" or \"node\" and "
+           "\"param\", not both");
+    EXPECT(TARGETS("[{\"node\": \"a\", \"param\": \"i\"}]", ", \"dflt\": 1"),
+           EXIT_GRAPH,
+           "g.json: /params/size/dflt: unknown key 'dflt' (known keys: "
+           "targets, default, doc)");
+    EXPECT(HEAD "\"params\": {\"size\": {\"target\": [{\"node\": \"r\", "
+                "\"param\": \"height\"}]}}, \"nodes\": {" SRC "}}",
+           EXIT_GRAPH,
+           "g.json: /params/size/target: unknown key 'target' (did you mean "
+           "'targets'?)");
+    EXPECT(TARGETS("[{\"node\": \"a\", \"param\": \"i\"}]", ", \"doc\": 2"),
+           EXIT_GRAPH, "g.json: /params/size/doc: expected a string, got 2");
+}
+
+/* Very many exports naming one node: the duplicate check and the per-node
+ * lists stay linear-ish (they were quadratic: 100000 exports took 50 s). */
+TEST(many_exports)
+{
+    enum { N = 100000 };
+    size_t cap = (size_t)N * 64 + 256, o = 0;
+    char *s = malloc(cap);
+    char *m = malloc(cap);
+    if (!s || !m)
+        exit(1);
+    /* N single-form exports, then N targets of one name, all on node s
+     * with distinct parameter names; the last one repeats the first. */
+    o += (size_t)snprintf(s + o, cap - o, HEAD "\"params\": {");
+    for (int i = 0; i < N; i++)
+        o += (size_t)snprintf(
+            s + o, cap - o, "%s\"e%d\": {\"node\": \"s\", \"param\": \"p%d\"}",
+            i ? ", " : "", i, i == N - 1 ? 0 : i);
+    snprintf(s + o, cap - o, "}, \"nodes\": {" SRC "}}");
+    o = 0;
+    o += (size_t)snprintf(m + o, cap - o,
+                          HEAD "\"params\": {\"size\": {\"targets\": [");
+    for (int i = 0; i < N; i++)
+        o += (size_t)snprintf(m + o, cap - o,
+                              "%s{\"node\": \"s\", \"param\": \"p%d\"}",
+                              i ? ", " : "", i == N - 1 ? 0 : i);
+    snprintf(m + o, cap - o, "]}}, \"nodes\": {" SRC "}}");
+    double t0 = now();
+    expect_sets(__LINE__, s, NULL, 0, EXIT_GRAPH,
+                "g.json: /params/e99999: node 's' parameter 'p0' is already "
+                "exported as 'e0'",
+                1);
+    expect_sets(__LINE__, m, NULL, 0, EXIT_GRAPH,
+                "g.json: /params/size/targets/99999: node 's' parameter 'p0' "
+                "is already target 0 of 'size'",
+                1);
+    double t = now() - t0;
+    if (t > 5.0) {
+        fprintf(stderr, "2 x 100000 exports took %.2f s\n", t);
+        failures++;
+    }
+    free(s);
+    free(m);
+}
+
+TEST(targets_generic_load)
+{
+    write_file("a.png", png_magic, sizeof(png_magic));
+    write_file("a.jpg", jpeg_magic, sizeof(jpeg_magic));
+#define TLOAD(extra)                                                           \
+    HEAD "\"params\": {\"input\": {\"targets\": [{\"node\": \"in\", "          \
+         "\"param\": \"path\"}, {\"node\": \"o\", \"param\": \"path\"}]" extra \
+         "}}, \"nodes\": {\"in\": {\"type\": \"load\", \"params\": "           \
+         "{\"path\": \"nope.png\"}}, \"o\": {\"type\": \"sink\", \"params\": " \
+         "{\"path\": \"x\"}, \"inputs\": {\"image\": \"in\"}}}}"
+    /* the loader's path may come from a targets default or --set */
+    diag d;
+    graph *g = OK(TLOAD(", \"default\": \"a.jpg\""), &d);
+    if (g) {
+        EQ_STR(g->nodes[0].kind->type->id, "jpeg.load");
+        EQ_STR(param(g, "in", "path")->string, "a.jpg");
+        EQ_STR(param(g, "o", "path")->string, "a.jpg");
+        graph_free(g);
+    }
+    const char *sets[] = {"input=a.png"};
+    g = ok_sets(__LINE__, TLOAD(", \"default\": \"a.jpg\""), sets, 1, &d);
+    if (g) {
+        EQ_STR(g->nodes[0].kind->type->id, "png.load");
+        EQ_STR(param(g, "o", "path")->string, "a.png");
+        graph_free(g);
+    }
+    EXPECT(TLOAD(", \"default\": \"nope.jpg\""), EXIT_DECODE,
+           "g.json: /params/input/default: cannot open 'nope.jpg': No such "
+           "file or directory");
+    /* targets are checked against the type the loader resolved to */
+    EXPECT(HEAD "\"params\": {\"f\": {\"targets\": [{\"node\": \"in\", "
+                "\"param\": \"scale\"}]}}, \"nodes\": {\"in\": {\"type\": "
+                "\"load\", \"params\": {\"path\": \"a.png\"}}, \"o\": "
+                "{\"type\": \"sink\", \"params\": {\"path\": \"x\"}, "
+                "\"inputs\": {\"image\": \"in\"}}}}",
+           EXIT_GRAPH,
+           "g.json: /params/f/targets/0/param: node 'in' (png.load) has no "
+           "parameter 'scale' (parameters: path)");
+#undef TLOAD
+}
+
 #define SAVER(path)                                                            \
     HEAD "\"nodes\": {" SRC ", \"out\": {\"type\": \"save\", \"params\": "     \
          "{\"path\": \"" path "\"}, \"inputs\": {\"image\": \"s\"}}}}"
@@ -1919,6 +2240,10 @@ static const struct {
     X(locale_independent),
     X(generic_load),
     X(generic_save),
+    X(exported_targets),
+    X(exported_targets_errors),
+    X(many_exports),
+    X(targets_generic_load),
     X(jsonptr_module),
 #undef X
 };

@@ -87,12 +87,26 @@ for name, text in (("orient9.jpg", "EXIF orientation 9 is not in 1-8; ignored"),
     img, err = same(name)
     check(text in err, "%s: %r not in %r" % (name, text, err))
 
-# Thousands of APPn markers and a huge split ICC profile: skipped, not
-# stored (the plugin's allocations stay under 256 KiB), only the first EXIF
-# block is used.
-img, err = same("manyapp.jpg", ref=jc.orient(jc.djpeg(c["manyapp.jpg"]), 3))
-peak = int(err.split("jpeg_driver: peak ")[1].split()[0]) if "jpeg_driver: peak " in err else -1
-check(0 <= peak < 256 * 1024, "manyapp.jpg: plugin allocations peaked at %d bytes" % peak)
+# Thousands of APPn markers and a huge split ICC profile (100 chunks that
+# claim to be 3): only the first EXIF block is used; the ICC chunks are
+# kept (for the icc output) until the fourth one, numbered 4 of 3, shows
+# the sequence is inconsistent, then dropped with a warning. With
+# max_icc_bytes 0 nothing is stored and allocations stay under 256 KiB;
+# by default the three kept chunks (3 x 65519 bytes) come on top.
+def peak_of(err):
+    return int(err.split("jpeg_driver: peak ")[1].split()[0]) if "jpeg_driver: peak " in err else -1
+
+
+ref = jc.orient(jc.djpeg(c["manyapp.jpg"]), 3)
+img, err = same("manyapp.jpg", "max_icc_bytes=0", ref=ref)
+check(0 <= peak_of(err) < 256 * 1024,
+      "manyapp.jpg max_icc_bytes=0: plugin allocations peaked at %d bytes" % peak_of(err))
+check("ICC" not in err, "manyapp.jpg max_icc_bytes=0: no ICC warning: %r" % err)
+img, err = same("manyapp.jpg", ref=ref)
+check(0 <= peak_of(err) < 256 * 1024 + 3 * 65519,
+      "manyapp.jpg: plugin allocations peaked at %d bytes" % peak_of(err))
+check("ICC profile ignored: chunk number 4 of 3" in err,
+      "manyapp.jpg: ICC warning missing: %r" % err)
 
 # A file that only lacks its EOI marker decodes fully, with a warning.
 img, err = same("noeoi.jpg")
