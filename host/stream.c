@@ -37,6 +37,8 @@ typedef struct member {
     uint32_t span_max;       /* widest request seen */
     uint32_t *first;         /* per head item: lowest row it asked, or NONE */
     struct retired *retired; /* outgrown rings, freed at the end */
+    int consumer_in_order;   /* its consumer is sequential: it never asks
+                                again for rows above its last request */
 } member;
 
 /* A ring that was outgrown while other workers may still hold views of
@@ -160,7 +162,7 @@ static uh_status ring_fill(member *m, uint32_t slot, uint32_t y, uint32_t n)
                              "rows %u.. were asked again after they left the "
                              "stream's window (rows %u..%u)",
                              y, m->lo, m->hi);
-    uint32_t keep = ring_keep(m);
+    uint32_t keep = m->consumer_in_order ? y : ring_keep(m);
     if (keep > y)
         keep = y;
     if (keep < m->lo)
@@ -172,7 +174,9 @@ static uh_status ring_fill(member *m, uint32_t slot, uint32_t y, uint32_t n)
     if (need > m->ring_cap) {
         /* Room for every worker's band at once, and a quarter more. */
         uint32_t cap = need + need / 4 + 16;
-        uint32_t per_slot = (m->s->slots + 2) * n;
+        /* A first ring for every worker's band: each further worker
+         * adds about one band's advance, not a whole request. */
+        uint32_t per_slot = n + (m->s->slots + 1) * (n / 2);
         if (m->ring_cap == 0 && per_slot > cap)
             cap = per_slot;
         if (cap > m->height)
@@ -255,7 +259,25 @@ void stream_item_end(struct stream *s, uint32_t slot, uint32_t item)
         atomic_store(&s->lowest_open, low);
     }
     s->cur_item[slot] = NONE;
+    int idle = 1;
+    for (uint32_t sl = 0; sl < s->slots; sl++)
+        idle &= s->cur_item[sl] == NONE;
     pthread_mutex_unlock(&s->items_lock);
+    /* With no band open, nobody holds a view into an outgrown ring. */
+    if (idle)
+        for (uint32_t i = 0; i < s->n_members; i++) {
+            member *m = &s->members[i];
+            if (!m->retired)
+                continue;
+            pthread_mutex_lock(&m->lock);
+            while (m->retired) {
+                retired *old = m->retired;
+                m->retired = old->next;
+                buf_put(s->r, m->nr, old->ring, old->bytes);
+                free(old);
+            }
+            pthread_mutex_unlock(&m->lock);
+        }
 }
 
 /* Sizes the per-item bookkeeping once the head knows its band count. */
@@ -404,7 +426,9 @@ uint32_t stream_band_rows(const struct stream *s, uint32_t out_height,
             ring = m->sequential;
         }
     }
-    double budget = ring ? STREAM_BAND_BYTES_RING : STREAM_BAND_BYTES_RECOMPUTE;
+    /* A ring holds about one band per worker at once. */
+    double budget = ring ? (double)STREAM_BAND_BYTES_RING * 2 / (s->slots + 1)
+                         : STREAM_BAND_BYTES_RECOMPUTE;
     /* Under a tight memory limit, every worker's band must fit in an
      * eighth of it. */
     uint64_t limit = s->r->opt->memory_limit;
@@ -642,6 +666,21 @@ int stream_plan(run *r, diag *d)
             m->s = s;
             nr->member = m;
             m->sequential = (nr->type->strip_flags & UH_STRIP_SEQUENTIAL) != 0;
+            {
+                /* Its image consumer: the head or another member. */
+                const node_rt *cn = NULL;
+                for (uint32_t c = 0; c < nr->n_consumers && !cn; c++) {
+                    const node_rt *x = &r->nodes[nr->consumers[c]];
+                    for (uint32_t p = 0; p < x->kind->n_inputs; p++)
+                        if (x->gn->inputs[p].node == (int32_t)nr->index &&
+                            x->gn->inputs[p].port == 0)
+                            cn = x;
+                }
+                m->consumer_in_order =
+                    cn && (cn->type->strip_flags & UH_STRIP_SEQUENTIAL) &&
+                    !(cn->type->strip_flags & UH_STRIP_RANDOM_ACCESS) &&
+                    cn->has_image_out;
+            }
             const uh_image *img = &nr->outs[0].images[0];
             m->row_bytes = img->stride;
             m->height = img->info.height;
