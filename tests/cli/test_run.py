@@ -146,6 +146,26 @@ t.check(err.startswith("uberhost: %s: /nodes/a (test.alloc, %s): memory budget e
 t.check(err.rstrip().endswith("of 2097152 (raise --memory-limit)"), "budget message names the limit: %r" % err)
 t.check(not os.path.exists(os.path.join(d, "budget.png")), "no output after a budget failure")
 
+# plan: predicted memory per node before any pixel; refuses up front what
+# cannot fit even by spilling.
+g = graph("plan.json", {
+    "src": {"type": "test.solid", "params": {"width": 4000, "height": 4000}},
+    "copy": {"type": "test.alloc", "params": {"bytes": 16, "blocks": 1}, "inputs": {"image": "src"}},
+    "out": {"type": "png.save", "params": {"path": os.path.join(d, "plan.png")}, "inputs": {"image": "copy"}},
+})
+c, out, err = t.run("plan", g, "--memory-limit", "10M", "--threads", 1, *pp)
+t.eq(c, 0, "plan with spilling (%s)" % err)
+# The source feeds a whole node, so its output is stored too.
+t.check("  src              test.solid       4000x4000 x1 u8           15.3 MiB  spill file\n"
+        "  copy             test.alloc       4000x4000 x1 u8           15.3 MiB  spill file\n" in out,
+        "plan lines: %r" % out)
+t.check("  predicted peak of image buffers: 30.5 MiB of 10.0 MiB\n" in out, "plan peak: %r" % out)
+t.check(not os.path.exists(os.path.join(d, "plan.png")), "plan writes nothing")
+c, out, err = t.run("plan", g, "--memory-limit", "10M", "--no-spill", "--threads", 1, *pp)
+t.eq(c, 4, "plan refuses without spill")
+t.eq(err, "uberhost: %s: /nodes/src (test.solid, %s): its output needs 15.3 MiB with 0 B held before it: "
+     "over the memory budget of 10.0 MiB, and spilling is off (--no-spill)\n" % (g, tn_so), "plan refusal message")
+
 # --repeat and several graphs run in one process; --stats=json prints one
 # line per run with the RSS beside the idle baseline.
 c, out, err = t.run("run", g, g, "--repeat", 2, "--stats=json", "--memory-limit", "64M", *pp)
