@@ -59,9 +59,11 @@ void mipf_init(void)
     for (int c = 0; c < 255; c++)
         srgb8_thr[c] = (float)srgb_to_linear_d((c + 0.5) / 255.0);
     srgb8_thr[255] = 2.0f; /* never reached */
+    /* Thresholds rise with i, so the code found for one bucket is where
+     * the search for the next starts. */
+    int code = 0;
     for (int i = 0; i <= 65536; i++) {
         float v = (float)(i / 65536.0);
-        int code = 0;
         while (code < 255 && v >= srgb8_thr[code])
             code++;
         srgb8_start[i] = (uint8_t)code;
