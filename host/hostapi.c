@@ -425,9 +425,17 @@ static uh_status h_set_output_value(uh_ctx *ctx, uint32_t port,
         size_t n = v.count;
         if (s->type == UH_PORT_STRING && src && n == 0)
             n = strlen(v.string);
-        copy = malloc(n + 1);
+        if (n >= UINT32_MAX)
+            return h_fail(ctx, UH_ELIMIT, "value of %zu bytes is too large", n);
+        /* The copy is the node's, counted with its output images. */
+        alloc_error err;
+        copy = alloc_get(ctx->run->alloc, &nr->img_owner, n + 1, 0,
+                         UH_LIFE_IMAGE, &err);
         if (!copy)
-            return h_fail(ctx, UH_ENOMEM, "out of memory");
+            return run_node_fail(nr, err.status,
+                                 "cannot allocate %zu bytes for the value "
+                                 "of output '%s': %s",
+                                 n, nr->type->outputs[port]->name, err.what);
         if (n)
             memcpy(copy, src, n);
         ((char *)copy)[n] = 0;
@@ -436,8 +444,11 @@ static uh_status h_set_output_value(uh_ctx *ctx, uint32_t port,
         v.bytes = s->type == UH_PORT_BLOB ? copy : NULL;
     }
     v.numbers = NULL;
-    free(s->storage);
+    if (s->storage)
+        alloc_put(ctx->run->alloc, &nr->img_owner, s->storage,
+                  s->storage_bytes);
     s->storage = copy;
+    s->storage_bytes = copy ? (size_t)v.count + 1 : 0;
     s->value = v;
     s->has_value = 1;
     return UH_OK;

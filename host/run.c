@@ -870,7 +870,9 @@ out:
         for (uint32_t p = 0; nr->outs && p < nr->kind->n_outputs; p++) {
             free(nr->outs[p].images);
             free(nr->outs[p].bytes);
-            free(nr->outs[p].storage);
+            if (nr->outs[p].storage && r->alloc)
+                alloc_put(r->alloc, &nr->img_owner, nr->outs[p].storage,
+                          nr->outs[p].storage_bytes);
         }
         free(nr->outs);
         free(nr->consumers);

@@ -28,7 +28,8 @@ typedef struct out_slot {
     size_t *bytes;    /* buffer size of each image */
     uh_value value;   /* scalar or blob */
     int has_value;
-    void *storage; /* copy of a string or blob value (malloc'd) */
+    void *storage;        /* copy of a string or blob value */
+    size_t storage_bytes; /* its size, from the run's allocator */
 } out_slot;
 
 struct run;
