@@ -12,7 +12,7 @@ deps:
 	@scripts/deps.sh
 
 build: deps
-	cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 	cmake --build $(RELEASE) -j$(JOBS)
 
 # Builds in release mode and runs the embedded default graph.

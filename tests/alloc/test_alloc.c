@@ -909,7 +909,8 @@ static int test_spill_errors(void)
     /* A regular file where the directory should be. */
     const char *dir = scratch_dir();
     char file[PATH_MAX];
-    snprintf(file, sizeof(file), "%s/not-a-dir", dir);
+    REQUIRE(snprintf(file, sizeof(file), "%s/not-a-dir", dir) <
+            (int)sizeof(file));
     FILE *f = fopen(file, "w");
     REQUIRE(f);
     fclose(f);
@@ -1350,11 +1351,13 @@ static int test_cgroup(void)
         {"nofile", "", {{"memory.max", "1\n"}}, 0},
     };
     for (size_t i = 0; i < sizeof(cg) / sizeof(cg[0]); i++) {
-        snprintf(root, sizeof(root), "%s/%s", base, cg[i].name);
+        REQUIRE(snprintf(root, sizeof(root), "%s/%s", base, cg[i].name) <
+                (int)sizeof(root));
         mkdir(root, 0755);
         for (int j = 0; j < 4 && cg[i].files[j][0]; j++)
             put_file(root, cg[i].files[j][0], cg[i].files[j][1]);
-        snprintf(proc, sizeof(proc), "%s/%s.cgroup", base, cg[i].name);
+        REQUIRE(snprintf(proc, sizeof(proc), "%s/%s.cgroup", base, cg[i].name) <
+                (int)sizeof(proc));
         FILE *f = fopen(proc, "w");
         REQUIRE(f);
         fputs(cg[i].proc, f);
