@@ -69,6 +69,11 @@ uh_status jpgerr_status(int msg_code)
     }
 }
 
+void jpg_created(j_common_ptr cinfo)
+{
+    jpgmem_install(cinfo);
+}
+
 /* libjpeg calls this for fatal errors; it must not return. */
 static void jpgerr_exit(j_common_ptr cinfo)
 {
@@ -76,6 +81,13 @@ static void jpgerr_exit(j_common_ptr cinfo)
     char text[JMSG_LENGTH_MAX];
     (*cinfo->err->format_message)(cinfo, text);
     uh_status s = jpgerr_status(cinfo->err->msg_code);
+    /* A host->alloc of mem.c failed: the host recorded why (UH_ENOMEM or
+     * UH_ELIMIT, with the sizes); keep its status. */
+    if (cinfo->err->msg_code == JERR_OUT_OF_MEMORY && e->ctx) {
+        uh_status had = jpg_host->last_status(e->ctx);
+        if (had == UH_ENOMEM || had == UH_ELIMIT)
+            s = had;
+    }
     if (cinfo->err->msg_code == JERR_NO_BACKING_STORE)
         jpgerr_raise(e, s,
                      "%s: libjpeg needs more working memory than "

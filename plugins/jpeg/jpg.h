@@ -43,6 +43,17 @@ struct jpeg_error_mgr *jpgerr_init(jpgerr *e, const char *path, void *owner,
 _Noreturn void jpgerr_raise(jpgerr *e, uh_status status, const char *fmt, ...)
     UH_PRINTF(3, 4);
 
+/* Called right after jpeg_create_decompress()/jpeg_create_compress(),
+ * inside the plugin call's guard (cinfo->err is a jpgerr whose ctx is
+ * set): gives the object the memory manager of mem.c, so that libjpeg's
+ * working memory comes from the run's allocator. May raise (no memory). */
+void jpg_created(j_common_ptr cinfo);
+
+/* mem.c: replaces cinfo->mem by a manager whose pools come from
+ * host->alloc (see mem.c); libjpeg's own manager keeps what it allocated
+ * during jpeg_create_*() and is destroyed after it. */
+void jpgmem_install(j_common_ptr cinfo);
+
 /* The status for a libjpeg error code (JERR_*). */
 uh_status jpgerr_status(int msg_code);
 

@@ -623,6 +623,7 @@ static uh_status jpgload_open(jpgload *st, uh_ctx *ctx, uh_rows *unused)
 
     jpeg_create_decompress(&st->d);
     st->created = 1;
+    jpg_created((j_common_ptr)&st->d);
     st->d.mem->max_memory_to_use = (long)(max_mib * 1024 * 1024);
     st->src.init_source = jpgload_init_source;
     st->src.fill_input_buffer = jpgload_fill;
@@ -952,6 +953,7 @@ static uh_status jpgload_guard(jpgload *st, uh_ctx *ctx,
 static void jpgload_release(jpgload *st, uh_ctx *ctx)
 {
     const uh_host *h = jpg_host;
+    st->err.ctx = ctx; /* libjpeg's pools are freed through it */
     if (st->created)
         jpeg_destroy_decompress(&st->d);
     if (st->file)

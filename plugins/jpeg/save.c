@@ -352,6 +352,7 @@ static uh_status jpgsave_begin(jpgsave *st, uh_ctx *ctx)
     struct jpeg_compress_struct *c = &st->c;
     jpeg_create_compress(c);
     st->created = 1;
+    jpg_created((j_common_ptr)c);
     st->dst.init_destination = jpgsave_init_dest;
     st->dst.empty_output_buffer = jpgsave_empty;
     st->dst.term_destination = jpgsave_term_dest;
@@ -493,6 +494,7 @@ static void jpgsave_cleanup(uh_ctx *ctx)
     jpgsave *st = h->get_user(ctx);
     if (!st)
         return;
+    st->err.ctx = ctx; /* libjpeg's pools are freed through it */
     if (st->created)
         jpeg_destroy_compress(&st->c);
     if (st->file) /* failed part-way: the host drops the temp file */
