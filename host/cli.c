@@ -290,7 +290,11 @@ static engine *open_engine(const cli_opts *o, const char *argv0, diag *d)
 {
     engine_options eo = {.plugin_path = o->plugin_path,
                          .argv0 = argv0,
-                         .no_builtin = o->no_default_plugins};
+                         .no_builtin = o->no_default_plugins,
+                         /* The CLI loads plugins before any thread
+                          * starts: each is tried in a child first, so
+                          * one that crashes cannot take the host. */
+                         .probe = 1};
     engine *e = NULL;
     if (engine_create(&eo, &e, d) != 0)
         return NULL;

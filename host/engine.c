@@ -100,6 +100,7 @@ int engine_create(const engine_options *o, engine **out, diag *d)
         engine_destroy(e);
         return diag_set(d, EXIT_INTERNAL, "out of memory");
     }
+    e->reg->probe = o->probe;
     rc = registry_load_path(e->reg, e->path ? e->path : "", hostapi_table(), d);
     if (rc != 0) {
         engine_destroy(e);

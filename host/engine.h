@@ -18,6 +18,8 @@ typedef struct engine_options {
     const char *argv0;       /* to find the plugins beside the binary */
     int no_env;              /* ignore UBERHOST_PLUGIN_PATH */
     int no_builtin;          /* do not search beside the binary */
+    int probe;               /* load each plugin in a child first (only
+                                from a single-threaded process) */
 } engine_options;
 
 /* Loads plugins from --plugin-path, UBERHOST_PLUGIN_PATH, then the

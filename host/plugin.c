@@ -3,9 +3,13 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "exitcode.h"
 #include "hostapi.h"
@@ -204,9 +208,65 @@ static void plugin_free(plugin *p)
     free(p);
 }
 
+/* Loads the plugin once in a child process first, so that a plugin whose
+ * constructor or init() crashes or exits takes the child down, not the
+ * host. Returns 0 when the child survived (or could not be made: then the
+ * load goes ahead unprobed), -1 with why in `why` otherwise. Only for a
+ * single-threaded caller: the child calls dlopen(), which is not safe
+ * after fork() in a multi-threaded process. */
+static int probe_in_child(const char *path, const uh_host *host, char *why,
+                          size_t len)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 0;
+    if (pid == 0) {
+        /* The child mirrors the parent's checks and reports nothing
+         * itself: whatever it survives, the parent diagnoses again. */
+        void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+            _exit(0);
+        uh_plugin_entry_fn entry;
+        *(void **)&entry = dlsym(h, UH_PLUGIN_ENTRY);
+        const uh_plugin *desc = entry ? entry() : NULL;
+        if (!desc || desc->struct_size < offsetof(uh_plugin, name) ||
+            desc->sdk.major != UH_SDK_VERSION_MAJOR ||
+            desc->sdk.minor > UH_SDK_VERSION_MINOR ||
+            !UH_HAS_FIELD(desc, uh_plugin, node_types))
+            _exit(0);
+        if (desc->init && desc->init(host) == UH_OK && desc->fini)
+            desc->fini();
+        _exit(0);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 0;
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        snprintf(why, len, "crashed during load (signal %d, %s)", sig,
+                 strsignal(sig));
+        return -1;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        snprintf(why, len,
+                 "exited with status %d during load (a plugin must never "
+                 "exit the process)",
+                 WEXITSTATUS(status));
+        return -1;
+    }
+    return 0;
+}
+
 int registry_load_file(registry *r, const char *path, const uh_host *host,
                        diag *d)
 {
+    if (r->probe) {
+        char why[256];
+        if (probe_in_child(path, host, why, sizeof(why)) != 0)
+            return diag_set(d, EXIT_PLUGIN, "%s: %s", path, why);
+    }
     plugin *p = calloc(1, sizeof(*p));
     if (!p || !(p->path = strdup(path))) {
         free(p);

@@ -31,6 +31,8 @@ typedef struct registry {
     node_kind *kinds; /* sorted by id */
     size_t n_kinds, cap_kinds;
     char **searched; /* directories searched, for messages */
+    int probe;       /* load each plugin in a child process first (see
+                        registry_load_file); set by single-threaded callers */
     size_t n_searched;
 } registry;
 
@@ -44,8 +46,11 @@ registry *registry_create(void);
  * type's descriptor is malformed. On success the registry owns `p`. */
 int registry_add(registry *r, plugin *p, diag *d);
 
-/* Loads one plugin file. On refusal records one line naming the file and
- * why in `d` (code EXIT_PLUGIN) and leaves the registry unchanged. */
+/* Loads one plugin file. With r->probe set, the plugin is first loaded
+ * and initialised in a child process, and refused if the child crashes or
+ * exits ("crashed during load (signal 11, Segmentation fault)"). On refusal
+ * records one line naming the file and why in `d` (code EXIT_PLUGIN) and leaves
+ * the registry unchanged. */
 int registry_load_file(registry *r, const char *path, const uh_host *host,
                        diag *d);
 

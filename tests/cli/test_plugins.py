@@ -21,8 +21,20 @@ cases = {
     "null_desc": "%s: uh_plugin_entry() returned NULL" % so("null_desc"),
     "short_struct": "%s: plugin descriptor too small (struct_size 4)" % so("short_struct"),
     "init_fails": "%s: init failed: needs a GPU, none found" % so("init_fails"),
+    # Loaded in a child first: the crash and the exit stay there.
+    "crash_ctor": "%s: crashed during load (signal 11, Segmentation fault)" % so("crash_ctor"),
+    "exit_init": "%s: exited with status 3 during load (a plugin must never exit the process)" % so("exit_init"),
 }
 for case, line in cases.items():
+    if t.SANITIZED and case == "crash_ctor":
+        # AddressSanitizer catches the SIGSEGV in the child, reports it and
+        # exits 1: the child still dies alone, with another last line.
+        c, out, err = t.run("list", "--plugin-path", os.path.join(broken, case))
+        t.eq(c, 5, "crash_ctor exit code under sanitizers")
+        t.check(err.rstrip().endswith(so(case) + ": exited with status 1 during load "
+                                      "(a plugin must never exit the process)"),
+                "crash_ctor message under sanitizers: %r" % err[-300:])
+        continue
     t.expect(["list", "--plugin-path", os.path.join(broken, case)], 5,
              stderr="uberhost: " + line + "\n")
 

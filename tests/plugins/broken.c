@@ -32,6 +32,19 @@ static const uh_node_type noop_type = {
 
 static const uh_node_type *const types[] = {&noop_type, NULL};
 
+#if defined(BROKEN_CRASH_CTOR)
+#include <signal.h>
+/* A constructor that crashes while the shared object is being loaded. */
+__attribute__((constructor)) static void broken_ctor(void)
+{
+    raise(SIGSEGV);
+}
+#endif
+
+#if defined(BROKEN_EXIT_INIT)
+#include <stdlib.h>
+#endif
+
 #if defined(BROKEN_UNDEFINED_SYMBOL)
 /* Declared, never defined anywhere: dlopen(RTLD_NOW) must refuse. */
 extern int uh_test_symbol_that_does_not_exist(void);
@@ -42,6 +55,8 @@ static uh_status broken_init(const uh_host *h)
     host = h;
 #if defined(BROKEN_INIT_FAILS)
     return host->fail(NULL, UH_EUNSUPPORTED, "needs a GPU, none found");
+#elif defined(BROKEN_EXIT_INIT)
+    exit(3); /* a plugin must never do this */
 #elif defined(BROKEN_UNDEFINED_SYMBOL)
     return uh_test_symbol_that_does_not_exist() ? UH_OK : UH_EINTERNAL;
 #else
