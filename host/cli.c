@@ -280,6 +280,8 @@ static int parse_opts(int argc, char **argv, int first, cli_opts *o)
     if (!o->have_limit)
         o->run.memory_limit = alloc_default_limit();
     o->run.interrupt = &interrupted;
+    /* A node that ignores cancellation for this long is given up on. */
+    o->run.abandon_after = 2.0;
     return 0;
 }
 

@@ -476,6 +476,38 @@ static void draw_progress(run *r, int final)
     r->progress_drawn = 1;
 }
 
+/* A node ignores the cancellation: its thread cannot be stopped from
+ * outside, so the process removes its temporary files and exits. */
+static void abandon(run *r)
+{
+    const char *id = "?", *type = "?", *file = "?";
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->nodes[i].queued && !r->nodes[i].done) {
+            id = r->nodes[i].gn->pointer;
+            type = r->nodes[i].type->id;
+            file = r->nodes[i].kind->plugin->path;
+            break;
+        }
+    pthread_mutex_lock(&r->files_lock);
+    for (uh_file *f = r->files; f; f = f->next)
+        unlink(f->tmp);
+    pthread_mutex_unlock(&r->files_lock);
+    diag d;
+    diag_init(&d);
+    int code = EXIT_CANCELED;
+    if (r->failed_node >= 0)
+        code = report_node_failure(r, &r->nodes[r->failed_node], &d);
+    else
+        diag_set(&d, EXIT_CANCELED, "%s: run cancelled: %s", r->g->file,
+                 r->cancel_why ? r->cancel_why : "cancelled");
+    diag_warn(&d,
+              "%s: %s (%s, %s) did not stop within %.0f s of the "
+              "cancellation; giving up on it",
+              r->g->file, id, type, file, r->opt->abandon_after);
+    diag_print(&d);
+    _exit(code);
+}
+
 static void on_timer(uv_timer_t *t)
 {
     run *r = t->data;
@@ -492,6 +524,11 @@ static void on_timer(uv_timer_t *t)
         r->cancel_reason = EXIT_CANCELED;
         r->cancel_why = "past the deadline (--timeout)";
     }
+    if (r->cancel && r->cancel_t == 0)
+        r->cancel_t = run_now();
+    if (r->cancel && r->opt->abandon_after > 0 && r->running > 0 &&
+        run_now() - r->cancel_t > r->opt->abandon_after)
+        abandon(r);
     draw_progress(r, 0);
 }
 

@@ -26,7 +26,11 @@ typedef struct run_options {
     int verbose;    /* print plugin info/debug logs */
     int plan_only;  /* prepare every node, run none (uberhost plan) */
     volatile sig_atomic_t *interrupt; /* set by the caller's signal handler */
-    int no_signals; /* do not catch SIGINT/SIGTERM (embedders) */
+    int no_signals;       /* do not catch SIGINT/SIGTERM (embedders) */
+    double abandon_after; /* seconds after a cancellation that a node may
+                             keep running before the process gives up on
+                             it and exits (exit code 7, temporary files
+                             removed); 0 = wait for ever (embedders) */
 } run_options;
 
 typedef struct node_report {

@@ -106,6 +106,7 @@ typedef struct run {
     volatile int cancel; /* nonzero: stop (failure, signal, deadline) */
     int cancel_reason;   /* EXIT_CANCELED for a signal or deadline */
     const char *cancel_why;
+    double cancel_t; /* when the timer first saw the cancellation */
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
     uv_timer_t timer;

@@ -186,6 +186,30 @@ t.eq(c, 7, "deadline exit code (%s)" % err)
 t.eq(err, "uberhost: %s: run cancelled: past the deadline (--timeout)\n" % g, "deadline message")
 t.check(not os.path.exists(slow_out), "no output after the deadline")
 
+# A node that ignores cancellation is given up on 2 s after the deadline:
+# exit 7, the node named, no output or temporary file left. One that
+# honours it stops at once.
+hang_out = os.path.join(d, "hang-branch.png")
+for honour in (False, True):
+    g = graph("hang.json", {
+        "src": {"type": "test.solid", "params": {"width": 64, "height": 64}},
+        "good": {"type": "png.save", "params": {"path": hang_out}, "inputs": {"image": "src"}},
+        "h": {"type": "test.hang", "params": {"honour": honour}, "inputs": {"image": "src"}},
+        "hs": {"type": "png.save", "params": {"path": os.path.join(d, "never.png")}, "inputs": {"image": "h"}},
+    })
+    t0 = time.time()
+    c, out, err = t.run("run", g, "--timeout", "0.3", *pp)
+    took = time.time() - t0
+    t.eq(c, 7, "hang (honour=%s) exit code" % honour)
+    want = "uberhost: %s: run cancelled: past the deadline (--timeout)\n" % g
+    if not honour:
+        want = ("uberhost: warning: %s: /nodes/h (test.hang, %s) did not stop within 2 s of the "
+                "cancellation; giving up on it\n" % (g, tn_so)) + want
+    t.eq(err, want, "hang (honour=%s) message" % honour)
+    t.check(took < (60 if t.SANITIZED else 20), "hang (honour=%s) ended in %.1f s" % (honour, took))
+    t.check(not os.path.exists(hang_out), "no output after giving up")
+    t.eq([f for f in listing(d) if f.endswith(".tmp")], [], "no temporary files after giving up")
+
 # SIGINT cancels cleanly too.
 env = dict(os.environ, UBERHOST_PLUGIN_PATH=t.PLUGINS)
 p = subprocess.Popen([t.BIN, "run", g] + pp, env=env, stderr=subprocess.PIPE)

@@ -5,6 +5,7 @@
  *   test.solid  a strip source of one colour (for running graphs) */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <uberhost/uh_sdk.h>
 
 static const uh_host *host;
@@ -263,8 +264,38 @@ static const uh_node_type sink_type = {
     .strip_flags = UH_STRIP_SEQUENTIAL,
 };
 
-static const uh_node_type *const types[] = {&solid_type, &alloc_type,
-                                            &fail_type, &sink_type, NULL};
+/* ---- test.hang: a node that ignores cancellation (or honours it) ------- */
+
+static const uh_param_desc p_honour = {.struct_size = sizeof(uh_param_desc),
+                                       .name = "honour",
+                                       .type = UH_PARAM_BOOL,
+                                       .doc = "poll is_canceled()"};
+static const uh_param_desc *const hang_params[] = {&p_honour, NULL};
+
+static uh_status hang_process(uh_ctx *ctx)
+{
+    int honour = uh_param_int(host, ctx, "honour") != 0;
+    for (;;) {
+        if (honour && host->is_canceled(ctx))
+            return UH_ECANCELED;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static const uh_node_type hang_type = {
+    .struct_size = sizeof(uh_node_type),
+    .id = "test.hang",
+    .summary = "never finishes unless asked to honour cancellation",
+    .inputs = ins,
+    .outputs = outs,
+    .params = hang_params,
+    .prepare = copy_prepare,
+    .process = hang_process,
+};
+
+static const uh_node_type *const types[] = {
+    &solid_type, &alloc_type, &fail_type, &sink_type, &hang_type, NULL};
 
 static uh_status tn_init(const uh_host *h)
 {
