@@ -183,6 +183,19 @@ void mip_taps_free(uh_ctx *ctx, mipf_taps *t)
 /* Parallel passes                                                          */
 
 #define BAND_ROWS 16u
+/* Reduction passes take big bands, at least 64 rows and at most 8 bands
+ * a level: each band allocates its scratch (with a decoded-row cache of
+ * about a megabyte for a wide base, fresh pages every time) and decodes the
+ * kernel's overlap rows again, both amortised over the band. Rows do not
+ * depend on the split, so neither do the bytes. */
+#define PASS_ROWS  64u
+#define PASS_BANDS 8u
+
+static uint32_t pass_rows(const mipf_pass *p)
+{
+    uint32_t n = (p->ty->n_dst + PASS_BANDS - 1) / PASS_BANDS;
+    return n > PASS_ROWS ? n : PASS_ROWS;
+}
 
 static uh_status run_band(void *arg, uh_ctx *ctx2, uint32_t i)
 {
@@ -192,7 +205,8 @@ static uh_status run_band(void *arg, uh_ctx *ctx2, uint32_t i)
         mip_host->alloc(ctx2, nf * sizeof(float), 64, UH_LIFE_TEMP);
     if (!scratch)
         return mip_host->last_status(ctx2);
-    uint32_t y0 = i * BAND_ROWS, y1 = y0 + BAND_ROWS;
+    uint32_t rows = pass_rows(p);
+    uint32_t y0 = i * rows, y1 = y0 + rows;
     if (y1 > p->ty->n_dst)
         y1 = p->ty->n_dst;
     mipf_run_rows(p, y0, y1, scratch);
@@ -202,7 +216,8 @@ static uh_status run_band(void *arg, uh_ctx *ctx2, uint32_t i)
 
 uh_status mip_run(uh_ctx *ctx, const mipf_pass *p)
 {
-    uint32_t bands = (p->ty->n_dst + BAND_ROWS - 1) / BAND_ROWS;
+    uint32_t rows = pass_rows(p);
+    uint32_t bands = (p->ty->n_dst + rows - 1) / rows;
     return mip_host->parallel_for(ctx, bands, run_band, (void *)p);
 }
 

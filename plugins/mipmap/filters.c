@@ -12,6 +12,9 @@ static float unorm8[256];    /* code / 255 */
 static float srgb16_lin[65536];
 static float srgb8_thr[256];       /* linear value of code midpoint c + 0.5 */
 static uint8_t srgb8_start[65537]; /* code of linear value i / 65536 */
+/* The same for i / 4096: 4 KiB stays in L1, and a bucket still spans less
+ * than one code (the closest thresholds are 1 / (255 * 12.92) apart). */
+static uint8_t srgb8_start12[4097];
 static int tables_ready;
 
 static double srgb_to_linear_d(double v)
@@ -67,6 +70,13 @@ void mipf_init(void)
         while (code < 255 && v >= srgb8_thr[code])
             code++;
         srgb8_start[i] = (uint8_t)code;
+    }
+    code = 0;
+    for (int i = 0; i <= 4096; i++) {
+        float v = (float)(i / 4096.0);
+        while (code < 255 && v >= srgb8_thr[code])
+            code++;
+        srgb8_start12[i] = (uint8_t)code;
     }
     tables_ready = 1;
 }
@@ -209,6 +219,51 @@ static uint32_t wrap_index(int64_t i, uint32_t n, int wrap)
     }
 }
 
+#define KMEMO_HALF 32
+
+/* Whether output j of t reads count c from 2 * j + off on with weights w,
+ * exactly. */
+static int taps_match(const mipf_taps *t, uint32_t j, uint32_t c, int64_t off,
+                      const float *w)
+{
+    if (t->count[j] != c)
+        return 0;
+    const uint32_t *idx = t->index + (size_t)j * t->width;
+    const float *wt = t->weight + (size_t)j * t->width;
+    for (uint32_t k = 0; k < c; k++)
+        if ((int64_t)idx[k] != 2 * (int64_t)j + off + k ||
+            memcmp(&wt[k], &w[k], sizeof(float)) != 0)
+            return 0;
+    return 1;
+}
+
+/* Finds the run of outputs around the middle whose taps are the middle
+ * one's shifted by 2 per output (for a 2:1 kernel, all but the edges). */
+static void find_uniform(mipf_taps *t)
+{
+    uint32_t mid = t->n_dst / 2;
+    uint32_t c = t->count[mid];
+    if (c == 0 || c > MIPF_UNIFORM_MAX)
+        return;
+    const uint32_t *idx = t->index + (size_t)mid * t->width;
+    const float *wt = t->weight + (size_t)mid * t->width;
+    int64_t off = (int64_t)idx[0] - 2 * (int64_t)mid;
+    float w[MIPF_UNIFORM_MAX];
+    memcpy(w, wt, c * sizeof(float));
+    if (!taps_match(t, mid, c, off, w))
+        return;
+    uint32_t lo = mid, hi = mid + 1;
+    while (lo > 0 && taps_match(t, lo - 1, c, off, w))
+        lo--;
+    while (hi < t->n_dst && taps_match(t, hi, c, off, w))
+        hi++;
+    t->u_lo = lo;
+    t->u_hi = hi;
+    t->u_count = c;
+    t->u_off = (int32_t)off;
+    memcpy(t->u_weight, w, c * sizeof(float));
+}
+
 int mipf_taps_build(mipf_taps *t, void *mem, int filter, int wrap,
                     uint32_t n_src, uint32_t n_dst)
 {
@@ -229,6 +284,8 @@ int mipf_taps_build(mipf_taps *t, void *mem, int filter, int wrap,
     t->width = width;
     t->mem = mem;
     t->mem_bytes = mipf_taps_bytes(filter, n_src, n_dst);
+    t->u_lo = t->u_hi = t->u_count = 0;
+    t->u_off = 0;
     if (n_dst == n_src) {
         t->kind = MIPF_TAPS_IDENTITY;
         for (uint32_t j = 0; j < n_dst; j++) {
@@ -241,6 +298,9 @@ int mipf_taps_build(mipf_taps *t, void *mem, int filter, int wrap,
     t->kind = is_box_like(filter) && n_src == 2 * n_dst ? MIPF_TAPS_BOX2
                                                         : MIPF_TAPS_GENERAL;
     double s = (double)n_src / n_dst;
+    double memo_v[2 * KMEMO_HALF];
+    uint8_t memo_ok[2 * KMEMO_HALF] = {0};
+    int memo = n_src == 2 * n_dst;
     for (uint32_t j = 0; j < n_dst; j++) {
         uint32_t *idx = t->index + (size_t)j * width;
         float *wt = t->weight + (size_t)j * width;
@@ -266,7 +326,19 @@ int mipf_taps_build(mipf_taps *t, void *mem, int filter, int wrap,
             int64_t i0 = (int64_t)ceil(c - r - 0.5);
             int64_t i1 = (int64_t)floor(c + r - 0.5);
             for (int64_t i = i0; i <= i1 && n < width; i++) {
-                double v = kernel(filter, ((double)i + 0.5 - c) / s);
+                /* At 2:1 the argument is (i - 2j - 0.5) / 2 exactly, so
+                 * the value depends on i - 2j only: computed once. */
+                int64_t dk = i - 2 * (int64_t)j + KMEMO_HALF;
+                double v;
+                if (memo && dk >= 0 && dk < 2 * KMEMO_HALF) {
+                    if (!memo_ok[dk]) {
+                        memo_v[dk] = kernel(filter, ((double)i + 0.5 - c) / s);
+                        memo_ok[dk] = 1;
+                    }
+                    v = memo_v[dk];
+                } else {
+                    v = kernel(filter, ((double)i + 0.5 - c) / s);
+                }
                 if (v == 0.0)
                     continue;
                 idx[n] = wrap_index(i, n_src, wrap);
@@ -286,6 +358,8 @@ int mipf_taps_build(mipf_taps *t, void *mem, int filter, int wrap,
             wt[k] = (float)(wt[k] / sum);
         t->count[j] = n;
     }
+    if (t->kind == MIPF_TAPS_GENERAL && n_src == 2 * n_dst)
+        find_uniform(t);
     return 0;
 }
 
@@ -421,6 +495,46 @@ static const float *cache_row(row_cache *c, uint32_t y)
 
 #define VCHUNK 2048 /* floats */
 
+#define VTAPS_MAX 40
+
+/* tmp[c0..c1) = sum of wt[t] * rows[t][i], summed in tap order exactly as
+ * tmp = w0 r0; tmp += w1 r1; ... but four rows per sweep over tmp. */
+static void vgroup(const float *const *rows, const float *wt, uint32_t cnt,
+                   float *restrict tmp, size_t c0, size_t c1)
+{
+    uint32_t t = 0;
+    {
+        const float *restrict a = rows[0];
+        float w0 = wt[0];
+        if (cnt >= 4) {
+            const float *restrict b = rows[1], *restrict c = rows[2],
+                                  *restrict e = rows[3];
+            float w1 = wt[1], w2 = wt[2], w3 = wt[3];
+            for (size_t i = c0; i < c1; i++)
+                tmp[i] = w0 * a[i] + w1 * b[i] + w2 * c[i] + w3 * e[i];
+            t = 4;
+        } else {
+            for (size_t i = c0; i < c1; i++)
+                tmp[i] = w0 * a[i];
+            t = 1;
+        }
+    }
+    for (; t + 4 <= cnt; t += 4) {
+        const float *restrict a = rows[t], *restrict b = rows[t + 1],
+                              *restrict c = rows[t + 2],
+                              *restrict e = rows[t + 3];
+        float w0 = wt[t], w1 = wt[t + 1], w2 = wt[t + 2], w3 = wt[t + 3];
+        for (size_t i = c0; i < c1; i++)
+            tmp[i] = tmp[i] + w0 * a[i] + w1 * b[i] + w2 * c[i] + w3 * e[i];
+    }
+    for (; t < cnt; t++) {
+        const float *restrict a = rows[t];
+        float wk = wt[t];
+        for (size_t i = c0; i < c1; i++)
+            tmp[i] += wk * a[i];
+    }
+}
+
 /* Vertical pass: combines the source rows of output row y into tmp (n
  * floats). Returns the combined row and the scale still to apply. */
 static const float *reduce_vertical(row_cache *rc, const mipf_taps *ty, int op,
@@ -451,10 +565,27 @@ static const float *reduce_vertical(row_cache *rc, const mipf_taps *ty, int op,
     const float *wt = ty->weight + (size_t)y * ty->width;
     const float *r = cache_row(rc, idx[0]);
     if (op == MIPF_OP_WEIGHTED) {
+        /* With every tap's row available at once (a plane, or cache rows
+         * in distinct slots), taps are summed four at a time. */
+        const float *rows[VTAPS_MAX];
+        int grouped = cnt <= VTAPS_MAX;
+        for (uint32_t t = 0; grouped && t < cnt; t++) {
+            if (!rc->src->plane) {
+                uint32_t slot = idx[t] % rc->count;
+                for (uint32_t u = 0; u < t; u++)
+                    if (idx[u] != idx[t] && idx[u] % rc->count == slot)
+                        grouped = 0;
+            }
+            rows[t] = grouped ? cache_row(rc, idx[t]) : NULL;
+        }
         /* In column chunks, so the accumulator stays in L1 across taps.
          * Per element the operations are the same as without chunks. */
         for (size_t c0 = 0; c0 < n; c0 += VCHUNK) {
             size_t c1 = c0 + VCHUNK < n ? c0 + VCHUNK : n;
+            if (grouped) {
+                vgroup(rows, wt, cnt, tmp, c0, c1);
+                continue;
+            }
             float w0 = wt[0];
             r = cache_row(rc, idx[0]);
             for (size_t i = c0; i < c1; i++)
@@ -501,6 +632,55 @@ static inline void hpix4(const float *v, const uint32_t *idx, const float *wt,
     o[3] = s3 * scale;
 }
 
+/* Output pixels [u_lo, u_hi) of a uniform 4-channel kernel: the taps are
+ * consecutive pixels, so with a constant count the loop unrolls into
+ * straight-line 4-wide code. Per channel the sums are formed in the same
+ * order as hpix4(), so the results are the same bits. */
+typedef float mipf_v4 __attribute__((vector_size(16)));
+
+static inline void huni4_n(const float *restrict v, const float *restrict wt,
+                           uint32_t cnt, uint32_t lo, uint32_t hi, int32_t off,
+                           float scale, float *restrict d)
+{
+    mipf_v4 k[MIPF_UNIFORM_MAX];
+    for (uint32_t t = 0; t < cnt; t++)
+        k[t] = (mipf_v4){wt[t], wt[t], wt[t], wt[t]};
+    mipf_v4 sc = {scale, scale, scale, scale};
+    for (uint32_t x = lo; x < hi; x++) {
+        const float *p = v + ((size_t)2 * x + (size_t)(int64_t)off) * 4;
+        mipf_v4 s = {0, 0, 0, 0};
+        for (uint32_t t = 0; t < cnt; t++) {
+            mipf_v4 q;
+            memcpy(&q, p + 4 * t, sizeof(q));
+            s += k[t] * q;
+        }
+        s *= sc;
+        memcpy(d + (size_t)x * 4, &s, sizeof(s));
+    }
+}
+
+static void huniform4(const float *v, const mipf_taps *tx, float scale,
+                      float *d)
+{
+    const float *w = tx->u_weight;
+    uint32_t lo = tx->u_lo, hi = tx->u_hi;
+    int32_t off = tx->u_off;
+    switch (tx->u_count) {
+    case 12: /* kaiser, lanczos3 */
+        huni4_n(v, w, 12, lo, hi, off, scale, d);
+        break;
+    case 8: /* mitchell */
+        huni4_n(v, w, 8, lo, hi, off, scale, d);
+        break;
+    case 4: /* triangle */
+        huni4_n(v, w, 4, lo, hi, off, scale, d);
+        break;
+    default:
+        huni4_n(v, w, tx->u_count, lo, hi, off, scale, d);
+        break;
+    }
+}
+
 static void reduce_horizontal(const float *v, const mipf_taps *tx, int op,
                               uint32_t ch, float scale, float *d)
 {
@@ -545,7 +725,17 @@ static void reduce_horizontal(const float *v, const mipf_taps *tx, int op,
         }
         return;
     }
+    uint32_t ulo = 0, uhi = 0;
+    if (op == MIPF_OP_WEIGHTED && ch == 4 && tx->u_count) {
+        ulo = tx->u_lo;
+        uhi = tx->u_hi;
+        huniform4(v, tx, scale, d);
+    }
     for (uint32_t x = 0; x < w; x++) {
+        if (x == ulo && uhi > ulo) {
+            x = uhi - 1;
+            continue;
+        }
         uint32_t cnt = tx->count[x];
         const uint32_t *idx = tx->index + (size_t)x * tx->width;
         const float *wt = tx->weight + (size_t)x * tx->width;
@@ -677,6 +867,15 @@ static float clamp01(float v)
     return v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
 }
 
+/* mipf_encode_srgb8() of a value already clamped to [0, 1] (NaN to 0),
+ * without branches: 0 finds code 0 and 1 finds 255 through the same
+ * tables, and the threshold above 255 is never reached. */
+static inline uint8_t encode_srgb8_clamped(float v)
+{
+    int code = srgb8_start12[(int)(v * 4096.0f)];
+    return (uint8_t)(code + (v >= srgb8_thr[code]));
+}
+
 void mipf_encode_row(const mipf_enc *e, const float *row, uint32_t width,
                      void *out)
 {
@@ -695,9 +894,8 @@ void mipf_encode_row(const mipf_enc *e, const float *row, uint32_t width,
             float a = p[3];
             float inv = a > 1e-10f ? 1.0f / a : 0.0f;
             float ao = clamp01(a * sc);
-            o8[4 * x] = mipf_encode_srgb8(p[0] * inv);
-            o8[4 * x + 1] = mipf_encode_srgb8(p[1] * inv);
-            o8[4 * x + 2] = mipf_encode_srgb8(p[2] * inv);
+            for (int c = 0; c < 3; c++)
+                o8[4 * x + c] = encode_srgb8_clamped(clamp01(p[c] * inv));
             o8[4 * x + 3] = (uint8_t)(ao * 255.0f + 0.5f);
         }
         return;

@@ -44,10 +44,18 @@ uint8_t mipf_encode_srgb8(float linear);
  * wrapped into [0, n_src)) with weights weight[j * width + t], which sum to
  * 1. `kind` says which fast path applies. */
 enum { MIPF_TAPS_GENERAL = 0, MIPF_TAPS_IDENTITY, MIPF_TAPS_BOX2 };
+#define MIPF_UNIFORM_MAX 16
 typedef struct mipf_taps {
     uint32_t n_src, n_dst;
     uint32_t width; /* slots per output */
     uint32_t kind;  /* MIPF_TAPS_* */
+    /* A uniform interior (2:1 windowed kernels, one phase): outputs j in
+     * [u_lo, u_hi) read u_count samples from 2 * j + u_off on, unwrapped,
+     * with weights u_weight, bit for bit the table's entries for them.
+     * u_count == 0 when there is none. */
+    uint32_t u_lo, u_hi, u_count;
+    int32_t u_off;
+    float u_weight[MIPF_UNIFORM_MAX];
     uint32_t *count;
     uint32_t *index;
     float *weight;

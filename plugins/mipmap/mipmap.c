@@ -292,6 +292,228 @@ static uh_status run_local(uh_ctx *ctx, const plan *p, const mipf_src *base,
     return st;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Ring cascade for windowed filters                                        */
+
+/* Levels 1 and 2 of a windowed (non-box) chain without holding level 1 in
+ * float: a job owns a band of level-2 rows and the level-1 rows above
+ * them, decodes the base rows it needs into a ring, computes level-1 rows
+ * into a second ring (encoding those it owns) and level-2 rows from that
+ * ring as soon as their taps are there, as mip.stream_png does. Jobs
+ * recompute a few halo rows of their neighbours but write only their own,
+ * and every row is the same computation as in the level-by-level path, so
+ * the bytes are too. Needs clamp or mirror edges (repeat would need the
+ * far rows) and even heights for levels 0 and 1. */
+#define RING_LEVELS 2
+#define RING_JOBS   8u
+
+typedef struct ring_job {
+    const plan *p;
+    const mipf_src *base;
+    const mipf_enc *enc;
+    mipf_taps tx[RING_LEVELS + 1], ty[RING_LEVELS + 1];
+    uh_image *out[RING_LEVELS + 1];
+    mip_plane *last;     /* level 2 in float, when more levels follow */
+    uint32_t jobs, rows; /* level-2 rows per job */
+    uint32_t slots[RING_LEVELS];
+    size_t ring_floats[RING_LEVELS], scratch_floats;
+} ring_job;
+
+typedef struct ring_state {
+    ring_job *j;
+    float *ring[RING_LEVELS];
+    float *scratch;
+    uint32_t next[RING_LEVELS + 1], end[RING_LEVELS + 1];
+    uint32_t own_lo[RING_LEVELS + 1], own_hi[RING_LEVELS + 1];
+} ring_state;
+
+static mipf_src ring_level_src(const ring_state *r, uint32_t k)
+{
+    const plan *p = r->j->p;
+    mipf_src s = {0};
+    s.width = p->w[k];
+    s.height = p->h[k];
+    s.channels = p->in.channels;
+    s.plane = r->ring[k];
+    s.stride = (size_t)p->w[k] * p->in.channels;
+    s.ring = r->j->slots[k];
+    return s;
+}
+
+static uint32_t taps_max(const mipf_taps *t, uint32_t y)
+{
+    const uint32_t *idx = t->index + (size_t)y * t->width;
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < t->count[y]; i++)
+        if (idx[i] > m)
+            m = idx[i];
+    return m;
+}
+
+static uint32_t taps_min(const mipf_taps *t, uint32_t y)
+{
+    const uint32_t *idx = t->index + (size_t)y * t->width;
+    uint32_t m = UINT32_MAX;
+    for (uint32_t i = 0; i < t->count[y]; i++)
+        if (idx[i] < m)
+            m = idx[i];
+    return m;
+}
+
+/* Computes every level-k row whose taps lie in rows <= r of level k-1. */
+static void ring_advance(ring_state *r, uint32_t k, uint32_t top)
+{
+    ring_job *j = r->j;
+    const plan *p = j->p;
+    uint32_t ch = p->in.channels;
+    mipf_src src = ring_level_src(r, k - 1);
+    while (r->next[k] < r->end[k]) {
+        uint32_t y = r->next[k];
+        if (taps_max(&j->ty[k], y) > top)
+            break;
+        int own = y >= r->own_lo[k] && y < r->own_hi[k];
+        mipf_pass ps = {&src, &j->tx[k], &j->ty[k], p->op, p->normal, NULL,
+                        0,    y,         NULL,      NULL,  0};
+        if (own) {
+            ps.enc = j->enc;
+            ps.out = j->out[k]->data;
+            ps.out_stride = j->out[k]->stride;
+        }
+        if (k < RING_LEVELS) {
+            ps.dst = r->ring[k] + (size_t)(y % j->slots[k]) * p->w[k] * ch;
+        } else if (j->last && own) {
+            ps.dst = j->last->data + (size_t)y * p->w[k] * ch;
+        }
+        ps.dst_stride = (size_t)p->w[k] * ch;
+        if (own || k < RING_LEVELS)
+            mipf_run_rows(&ps, y, y + 1, r->scratch);
+        r->next[k]++;
+        if (k < RING_LEVELS)
+            ring_advance(r, k + 1, y);
+    }
+}
+
+static uh_status ring_band(void *arg, uh_ctx *ctx2, uint32_t b)
+{
+    ring_job *j = arg;
+    const plan *p = j->p;
+    uint32_t ch = p->in.channels;
+    size_t nf = j->scratch_floats;
+    for (uint32_t k = 0; k < RING_LEVELS; k++)
+        nf += j->ring_floats[k];
+    float *mem = mip_host->alloc(ctx2, nf * sizeof(float), 64, UH_LIFE_TEMP);
+    if (!mem)
+        return mip_host->last_status(ctx2);
+    ring_state r;
+    memset(&r, 0, sizeof(r));
+    r.j = j;
+    r.scratch = mem;
+    float *q = mem + j->scratch_floats;
+    for (uint32_t k = 0; k < RING_LEVELS; k++) {
+        r.ring[k] = q;
+        q += j->ring_floats[k];
+    }
+    uint32_t m = RING_LEVELS;
+    uint32_t y0 = b * j->rows, y1 = y0 + j->rows;
+    if (y1 > p->h[m] || b + 1 == j->jobs)
+        y1 = p->h[m];
+    r.next[m] = y0;
+    r.end[m] = y1;
+    for (uint32_t k = m; k > 0; k--) {
+        r.own_lo[k] = y0 << (m - k);
+        r.own_hi[k] = k == m || b + 1 < j->jobs ? y1 << (m - k) : p->h[k];
+        uint32_t lo = UINT32_MAX, hi = 0;
+        for (uint32_t y = r.next[k]; y < r.end[k]; y++) {
+            uint32_t a = taps_min(&j->ty[k], y), c = taps_max(&j->ty[k], y);
+            lo = a < lo ? a : lo;
+            hi = c + 1 > hi ? c + 1 : hi;
+        }
+        r.next[k - 1] = lo;
+        r.end[k - 1] = hi;
+    }
+    for (uint32_t y = r.next[0]; y < r.end[0]; y++) {
+        mipf_src_row(j->base, y,
+                     r.ring[0] + (size_t)(y % j->slots[0]) * p->w[0] * ch);
+        ring_advance(&r, 1, y);
+    }
+    mip_host->free(ctx2, mem, nf * sizeof(float));
+    return UH_OK;
+}
+
+/* Whether the ring cascade makes levels 1 and 2. */
+static int ring_ok(const plan *p)
+{
+    if (p->op != MIPF_OP_WEIGHTED || p->filter == MIPF_BOX)
+        return 0;
+    if (p->from_base || p->alpha_ref > 0.0f || p->wrap == MIPF_REPEAT)
+        return 0;
+    return p->levels > RING_LEVELS && p->h[0] == 2 * p->h[1] &&
+           p->h[1] == 2 * p->h[2];
+}
+
+static uh_status run_ring(uh_ctx *ctx, const plan *p, const mipf_src *base,
+                          const mipf_enc *enc, mip_plane *last)
+{
+    const uh_host *h = mip_host;
+    ring_job *j = h->alloc(ctx, sizeof(*j), 64, UH_LIFE_TEMP);
+    if (!j)
+        return h->last_status(ctx);
+    memset(j, 0, sizeof(*j));
+    j->p = p;
+    j->base = base;
+    j->enc = enc;
+    uh_status st = UH_OK;
+    uint32_t ch = p->in.channels;
+    for (uint32_t k = 1; k <= RING_LEVELS && st == UH_OK; k++) {
+        st = mip_taps_new(ctx, &j->tx[k], p->filter, p->wrap, p->w[k - 1],
+                          p->w[k]);
+        if (st == UH_OK)
+            st = mip_taps_new(ctx, &j->ty[k], p->filter, p->wrap, p->h[k - 1],
+                              p->h[k]);
+        if (st == UH_OK)
+            st = h->output_image(ctx, 0, k, &j->out[k]);
+    }
+    if (st == UH_OK && RING_LEVELS + 1 < p->levels) {
+        st = mip_plane_alloc(ctx, last, p->w[RING_LEVELS], p->h[RING_LEVELS],
+                             ch);
+        j->last = last;
+    }
+    if (st == UH_OK) {
+        size_t scr = 0;
+        for (uint32_t k = 0; k < RING_LEVELS; k++) {
+            j->slots[k] = j->ty[k + 1].width + 2;
+            j->ring_floats[k] = (size_t)j->slots[k] * p->w[k] * ch;
+            /* One output row from a plane source: the row, its vertical
+             * sum and the result (mipf_pass_scratch()). */
+            mipf_src s = {0};
+            s.width = p->w[k];
+            s.height = p->h[k];
+            s.channels = ch;
+            s.plane = (const float *)1; /* only the shape matters here */
+            mipf_pass ps = {&s, &j->tx[k + 1], &j->ty[k + 1], 0, 0, NULL, 0,
+                            0,  NULL,          NULL,          0};
+            size_t f = mipf_pass_scratch(&ps);
+            scr = f > scr ? f : scr;
+        }
+        j->scratch_floats = (scr + 15) & ~(size_t)15;
+        uint32_t hm = p->h[RING_LEVELS];
+        j->jobs = hm / 32 < RING_JOBS ? hm / 32 : RING_JOBS;
+        if (j->jobs == 0)
+            j->jobs = 1;
+        j->rows = (hm + j->jobs - 1) / j->jobs;
+        j->jobs = (hm + j->rows - 1) / j->rows;
+        st = h->parallel_for(ctx, j->jobs, ring_band, j);
+    }
+    for (uint32_t k = 1; k <= RING_LEVELS; k++) {
+        mip_taps_free(ctx, &j->tx[k]);
+        mip_taps_free(ctx, &j->ty[k]);
+    }
+    h->free(ctx, j, sizeof(*j));
+    if (st != UH_OK)
+        mip_plane_free(ctx, last);
+    return st;
+}
+
 static uh_status mm_process(uh_ctx *ctx)
 {
     const uh_host *h = mip_host;
@@ -350,6 +572,12 @@ static uh_status mm_process(uh_ctx *ctx)
         if ((st = run_local(ctx, &p, &base, &enc, m, &prev)) != UH_OK)
             return st;
         first = m + 1;
+        src = mip_plane_src(&prev);
+    } else if (ring_ok(&p)) {
+        enc.alpha_scale = 1.0f;
+        if ((st = run_ring(ctx, &p, &base, &enc, &prev)) != UH_OK)
+            return st;
+        first = RING_LEVELS + 1;
         src = mip_plane_src(&prev);
     }
     for (uint32_t k = first; k < p.levels; k++) {
