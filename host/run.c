@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -658,6 +659,79 @@ static int setup_nodes(run *r, diag *d)
     return 0;
 }
 
+/* Why `path` cannot be written, in `why`, or 0 when it can: checked for
+ * every output-file parameter before any node runs, so a run does not do
+ * its heavy work only to fail at the end. The write itself still reports
+ * what goes wrong later (a full disk). */
+static int output_path_problem(const char *path, char *why, size_t len)
+{
+    struct stat st;
+    if (!*path) {
+        snprintf(why, len, "empty output path");
+        return -1;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(why, len, "cannot write %s: it is a directory", path);
+        return -1;
+    }
+    /* The nearest ancestor that exists must be a writable directory (the
+     * missing ones are created). */
+    char dir[4096];
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+        snprintf(why, len, "output path too long");
+        return -1;
+    }
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        if (!slash) {
+            snprintf(dir, sizeof(dir), ".");
+        } else if (slash == dir) {
+            dir[1] = 0;
+        } else {
+            *slash = 0;
+        }
+        if (stat(dir, &st) == 0)
+            break;
+        if (errno != ENOENT || strcmp(dir, ".") == 0 || strcmp(dir, "/") == 0) {
+            snprintf(why, len, "cannot write %s: %s: %s", path, dir,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(why, len, "cannot write %s: %s is not a directory", path, dir);
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(why, len, "cannot write %s: %s: %s", path, dir,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int check_outputs(run *r, diag *d)
+{
+    for (uint32_t i = 0; i < r->n; i++) {
+        node_rt *nr = &r->nodes[i];
+        for (uint32_t k = 0; k < nr->kind->n_params; k++) {
+            const uh_param_desc *pd = nr->type->params[k];
+            const uh_value *v = &nr->gn->params[k];
+            char why[3 * 4096];
+            if (!(pd->flags & UH_PARAM_OUTPUT_FILE) ||
+                pd->type != UH_PARAM_STRING || !v->string)
+                continue;
+            /* An optional output left empty is not written at all. */
+            if (!*v->string && !(pd->flags & UH_PARAM_REQUIRED))
+                continue;
+            if (output_path_problem(v->string, why, sizeof(why)) != 0)
+                return diag_set(d, EXIT_WRITE, "%s: %s/params/%s: %s",
+                                r->g->file, nr->gn->pointer, pd->name, why);
+        }
+    }
+    return 0;
+}
+
 static int prepare_nodes(run *r, diag *d)
 {
     for (uint32_t k = 0; k < r->n; k++) {
@@ -826,6 +900,8 @@ int run_graph(const graph *g, const run_options *opt, run_report *rep, diag *d)
         goto out;
     }
     if ((rc = setup_nodes(r, d)) != 0)
+        goto out;
+    if ((rc = check_outputs(r, d)) != 0)
         goto out;
     if ((rc = prepare_nodes(r, d)) != 0)
         goto out;

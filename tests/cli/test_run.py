@@ -133,6 +133,27 @@ g = graph("blob2.json", {
 })
 t.expect(["run", g] + pp, 5, stderr="uberhost: %s: /nodes/sink (test.sink, %s): note 'solid 6', want 'solid 5'\n" % (g, tn_so))
 
+# Output paths are checked before any node runs: here the failing node
+# would say exit 3, but the unwritable output is found first.
+plainfile = os.path.join(d, "plainfile")
+open(plainfile, "w").write("x")
+g = graph("unwritable.json", {
+    "src": {"type": "test.solid"},
+    "f": {"type": "test.fail", "params": {"status": "corrupt"}, "inputs": {"image": "src"}},
+    "out": {"type": "png.save", "params": {"path": os.path.join(plainfile, "x.png")}, "inputs": {"image": "f"}},
+})
+t.expect(["run", g] + pp, 6,
+         stderr="uberhost: %s: /nodes/out/params/path: cannot write %s/x.png: %s is not a directory\n"
+         % (g, plainfile, plainfile))
+os.makedirs(os.path.join(d, "adir"), exist_ok=True)
+g = graph("isdir.json", {
+    "src": {"type": "test.solid"},
+    "out": {"type": "png.save", "params": {"path": os.path.join(d, "adir")}, "inputs": {"image": "src"}},
+})
+t.expect(["run", g] + pp, 6,
+         stderr="uberhost: %s: /nodes/out/params/path: cannot write %s: it is a directory\n"
+         % (g, os.path.join(d, "adir")))
+
 # The memory budget says no before allocating, naming node and sizes.
 g = graph("budget.json", {
     "src": {"type": "test.solid"},
