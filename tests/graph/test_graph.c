@@ -1542,7 +1542,7 @@ TEST(exported_errors)
                 "\"dflt\": 1}}, \"nodes\": {" SRC "}}",
            EXIT_GRAPH,
            "g.json: /params/x/dflt: unknown key 'dflt' (known keys: node, "
-           "param, default, doc)");
+           "param, default, doc, targets)");
     EXPECT(HEAD "\"params\": {\"x\": {\"node\": \"s\", \"param\": \"p\", "
                 "\"doc\": 1}}, \"nodes\": {" SRC "}}",
            EXIT_GRAPH, "g.json: /params/x/doc: expected a string, got 1");
