@@ -1,5 +1,6 @@
 /* The uh_host table: each function checks its arguments and forwards to
  * the run, its allocator and its files. */
+#define _GNU_SOURCE /* sync_file_range */
 #include "hostapi.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <uberhost/ext/file-at.h>
 
 #include "exitcode.h"
 #include "image.h"
@@ -594,6 +597,24 @@ static uh_status h_file_open_write(uh_ctx *ctx, const char *path, uh_file **out)
     return UH_OK;
 }
 
+/* Starts the kernel writing a file's dirty pages back every few MiB, so
+ * the disk works while the run computes and the fsync() at close waits
+ * only for the tail (and dirty memory stays bounded). Asynchronous: a
+ * failure shows up at fsync(). */
+#define WRITEBACK_BYTES (8u << 20)
+static void note_written(uh_file *f, size_t n)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (atomic_fetch_add(&f->unsynced, n) + n >= WRITEBACK_BYTES) {
+        atomic_store(&f->unsynced, 0);
+        (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+#else
+    (void)f;
+    (void)n;
+#endif
+}
+
 static uh_status h_file_write(uh_ctx *ctx, uh_file *f, const void *buf,
                               size_t size)
 {
@@ -613,6 +634,7 @@ static uh_status h_file_write(uh_ctx *ctx, uh_file *f, const void *buf,
         done += (size_t)w;
     }
     f->size += size;
+    note_written(f, size);
     return UH_OK;
 }
 
@@ -659,10 +681,69 @@ static void *h_get_user(uh_ctx *ctx)
     return ctx ? ctx->node->user : NULL;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Extension uh.file-at/1: positioned writes                                */
+
+static int writable(const uh_file *f)
+{
+    return f && f->writing && !f->closed;
+}
+
+static uh_status h_file_reserve(uh_ctx *ctx, uh_file *f, uint64_t size)
+{
+    if (!ctx || !writable(f) || size > (uint64_t)INT64_MAX)
+        return UH_EINVAL;
+    if (f->failed)
+        return UH_EWRITE;
+    struct stat stt;
+    if (fstat(f->fd, &stt) == 0 && (uint64_t)stt.st_size >= size)
+        return UH_OK;
+    int e = posix_fallocate(f->fd, 0, (off_t)size);
+    if (e == EOPNOTSUPP || e == EINVAL) /* no fallocate: grow it sparse */
+        e = ftruncate(f->fd, (off_t)size) == 0 ? 0 : errno;
+    if (e) {
+        f->failed = 1;
+        return file_error(ctx, UH_EWRITE, "cannot write", f->path, e);
+    }
+    return UH_OK;
+}
+
+static uh_status h_file_write_at(uh_ctx *ctx, uh_file *f, uint64_t offset,
+                                 const void *buf, size_t size)
+{
+    if (!ctx || !writable(f) || (!buf && size) ||
+        offset > (uint64_t)INT64_MAX - size)
+        return UH_EINVAL;
+    if (f->failed)
+        return UH_EWRITE;
+    size_t done = 0;
+    while (done < size) {
+        ssize_t w = pwrite(f->fd, (const char *)buf + done, size - done,
+                           (off_t)(offset + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            f->failed = 1;
+            return file_error(ctx, UH_EWRITE, "cannot write", f->path,
+                              w < 0 ? errno : ENOSPC);
+        }
+        done += (size_t)w;
+    }
+    note_written(f, size);
+    return UH_OK;
+}
+
+static const uh_ext_file_at ext_file_at = {
+    .struct_size = sizeof(uh_ext_file_at),
+    .reserve = h_file_reserve,
+    .write_at = h_file_write_at,
+};
+
 static const void *h_get_extension(const uh_host *host, const char *id)
 {
     (void)host;
-    (void)id;
+    if (id && strcmp(id, UH_EXT_FILE_AT) == 0)
+        return &ext_file_at;
     return NULL;
 }
 

@@ -83,6 +83,7 @@ struct uh_file {
     struct uh_file *next; /* the run's list of written files */
     int closed;
     int failed;
+    _Atomic uint64_t unsynced; /* bytes written since writeback was started */
 };
 
 /* A per-call context: one node, one thread slot. */

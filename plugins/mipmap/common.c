@@ -324,8 +324,21 @@ uh_status mip_out_open(uh_ctx *ctx, mip_out *o, const char *path)
     return UH_OK;
 }
 
+void mip_out_mem(mip_out *o, void *buf, size_t cap)
+{
+    memset(o, 0, sizeof(*o));
+    o->buf = buf;
+    o->cap = cap;
+    o->mem = 1;
+}
+
 static void out_flush(mip_out *o)
 {
+    if (o->mem) {
+        if (o->len == o->cap && o->status == UH_OK)
+            o->status = UH_EINTERNAL; /* the caller's buffer is too small */
+        return;
+    }
     if (o->status == UH_OK && o->len)
         o->status = mip_host->file_write(o->ctx, o->f, o->buf, o->len);
     o->len = 0;
@@ -435,12 +448,12 @@ uh_status mip_check_chain(uh_ctx *ctx, const char *what, uint32_t *count)
     return UH_OK;
 }
 
-void mip_expand_rgba(const uh_image *img, uint32_t y, void *out)
+void mip_expand_rgba(const uh_image_info *in, uint32_t w, const void *rowp,
+                     void *out)
 {
-    const uh_image_info *in = &img->info;
-    uint32_t ch = in->channels, w = in->width;
+    uint32_t ch = in->channels;
     uint32_t ss = uh_sample_size(in->sample);
-    const uint8_t *row = img->data + (size_t)y * img->stride;
+    const uint8_t *row = rowp;
     uint8_t *o = out;
     uint8_t one[4];
     if (in->sample == UH_SAMPLE_U8) {
@@ -472,6 +485,23 @@ void mip_expand_rgba(const uh_image *img, uint32_t y, void *out)
         for (int c = 0; c < 4; c++)
             memcpy(q + c * ss, src[c], ss);
     }
+}
+
+const void *mip_texfile_row(const mip_texfile *t, uint32_t width,
+                            const void *row, void *buf)
+{
+    if (t->l0.channels == t->channels)
+        return row;
+    mip_expand_rgba(&t->l0, width, row, buf);
+    return buf;
+}
+
+void mip_texfile_header(const mip_texfile *t, mip_out *o)
+{
+    if (t->kind == MIP_FILE_KTX2)
+        mip_ktx2_header(t, o);
+    else
+        mip_dds_header(t, o);
 }
 
 uh_status mip_check_prefix(uh_ctx *ctx, const char *prefix)

@@ -24,10 +24,80 @@ enum {
     DXGI_R8G8B8A8_UNORM_SRGB = 29,
 };
 
+void mip_dds_layout(mip_texfile *t, const uh_image_info *l0, uint32_t n)
+{
+    memset(t, 0, sizeof(*t));
+    t->kind = MIP_FILE_DDS;
+    t->n = n;
+    t->l0 = *l0;
+    t->channels = 4;
+    t->texel = 4 * uh_sample_size(l0->sample);
+    if (l0->sample == UH_SAMPLE_U8 && l0->space == UH_SPACE_SRGB)
+        t->dxgi = DXGI_R8G8B8A8_UNORM_SRGB;
+    else if (l0->sample == UH_SAMPLE_U16)
+        t->dxgi = DXGI_R16G16B16A16_UNORM;
+    else if (l0->sample == UH_SAMPLE_F32)
+        t->dxgi = DXGI_R32G32B32A32_FLOAT;
+    uint64_t pos = 4 + 124 + (t->dxgi ? 20 : 0);
+    t->data_start = pos;
+    for (uint32_t p = 0; p < n; p++) {
+        t->off[p] = pos;
+        t->len[p] = (uint64_t)mipf_level_size(l0->width, p) *
+                    mipf_level_size(l0->height, p) * t->texel;
+        pos += t->len[p];
+    }
+    t->size = pos;
+}
+
+/* Writes the magic, DDS_HEADER and, for DXGI formats, DDS_HEADER_DXT10. */
+void mip_dds_header(const mip_texfile *t, mip_out *o)
+{
+    const uh_image_info *l0 = &t->l0;
+    uint32_t n = t->n;
+    int has_alpha = l0->channels == 2 || l0->channels == 4;
+    mip_out_put(o, "DDS ", 4);
+    mip_out_u32(o, 124);
+    mip_out_u32(o, 0x1007u | 0x8u | (n > 1 ? 0x20000u : 0u));
+    mip_out_u32(o, l0->height);
+    mip_out_u32(o, l0->width);
+    mip_out_u32(o, l0->width * t->texel);
+    mip_out_u32(o, 0);
+    mip_out_u32(o, n);
+    mip_out_zero(o, 44);
+    mip_out_u32(o, 32);
+    if (t->dxgi) {
+        mip_out_u32(o, 0x4); /* FOURCC */
+        mip_out_put(o, "DX10", 4);
+        mip_out_zero(o, 20);
+    } else {
+        mip_out_u32(o, 0x41); /* RGB | ALPHAPIXELS */
+        mip_out_u32(o, 0);
+        mip_out_u32(o, 32);
+        mip_out_u32(o, 0x000000FFu);
+        mip_out_u32(o, 0x0000FF00u);
+        mip_out_u32(o, 0x00FF0000u);
+        mip_out_u32(o, 0xFF000000u);
+    }
+    mip_out_u32(o, 0x1000u | (n > 1 ? 0x400008u : 0u));
+    mip_out_zero(o, 16);
+    if (t->dxgi) {
+        mip_out_u32(o, t->dxgi);
+        mip_out_u32(o, 3); /* TEXTURE2D */
+        mip_out_u32(o, 0);
+        mip_out_u32(o, 1);
+        mip_out_u32(o, !has_alpha                                  ? 3u
+                       : (l0->flags & UH_IMAGE_PREMULTIPLIED) != 0 ? 2u
+                                                                   : 1u);
+    }
+}
+
 static uh_status dd_prepare(uh_ctx *ctx)
 {
     uint32_t n;
-    return mip_check_chain(ctx, "dds.save", &n);
+    uh_status st = mip_check_chain(ctx, "dds.save", &n);
+    if (st == UH_OK && n > MIP_MAX_LEVELS)
+        return mip_host->fail(ctx, UH_EUNSUPPORTED, "%u levels", n);
+    return st;
 }
 
 static uh_status dd_process(uh_ctx *ctx)
@@ -37,56 +107,13 @@ static uh_status dd_process(uh_ctx *ctx)
     uh_status st = mip_check_chain(ctx, "dds.save", &n);
     if (st != UH_OK)
         return st;
-    const uh_image_info *l0 = h->input_info(ctx, 0, 0);
-    uint32_t ss = uh_sample_size(l0->sample);
-    uint32_t bpp = 4 * ss;
-    int has_alpha = l0->channels == 2 || l0->channels == 4;
-    uint32_t dxgi = 0;
-    if (l0->sample == UH_SAMPLE_U8 && l0->space == UH_SPACE_SRGB)
-        dxgi = DXGI_R8G8B8A8_UNORM_SRGB;
-    else if (l0->sample == UH_SAMPLE_U16)
-        dxgi = DXGI_R16G16B16A16_UNORM;
-    else if (l0->sample == UH_SAMPLE_F32)
-        dxgi = DXGI_R32G32B32A32_FLOAT;
-
+    mip_texfile t;
+    mip_dds_layout(&t, h->input_info(ctx, 0, 0), n);
     mip_out o;
     if ((st = mip_out_open(ctx, &o, uh_param_str(h, ctx, "path"))) != UH_OK)
         return st;
-    mip_out_put(&o, "DDS ", 4);
-    mip_out_u32(&o, 124);
-    mip_out_u32(&o, 0x1007u | 0x8u | (n > 1 ? 0x20000u : 0u));
-    mip_out_u32(&o, l0->height);
-    mip_out_u32(&o, l0->width);
-    mip_out_u32(&o, l0->width * bpp);
-    mip_out_u32(&o, 0);
-    mip_out_u32(&o, n);
-    mip_out_zero(&o, 44);
-    mip_out_u32(&o, 32);
-    if (dxgi) {
-        mip_out_u32(&o, 0x4); /* FOURCC */
-        mip_out_put(&o, "DX10", 4);
-        mip_out_zero(&o, 20);
-    } else {
-        mip_out_u32(&o, 0x41); /* RGB | ALPHAPIXELS */
-        mip_out_u32(&o, 0);
-        mip_out_u32(&o, 32);
-        mip_out_u32(&o, 0x000000FFu);
-        mip_out_u32(&o, 0x0000FF00u);
-        mip_out_u32(&o, 0x00FF0000u);
-        mip_out_u32(&o, 0xFF000000u);
-    }
-    mip_out_u32(&o, 0x1000u | (n > 1 ? 0x400008u : 0u));
-    mip_out_zero(&o, 16);
-    if (dxgi) {
-        mip_out_u32(&o, dxgi);
-        mip_out_u32(&o, 3); /* TEXTURE2D */
-        mip_out_u32(&o, 0);
-        mip_out_u32(&o, 1);
-        mip_out_u32(&o, !has_alpha                                  ? 3u
-                        : (l0->flags & UH_IMAGE_PREMULTIPLIED) != 0 ? 2u
-                                                                    : 1u);
-    }
-    size_t rowbytes = (size_t)l0->width * bpp;
+    mip_dds_header(&t, &o);
+    size_t rowbytes = (size_t)t.l0.width * t.texel;
     uint8_t *row = h->alloc(ctx, rowbytes, 64, UH_LIFE_TEMP);
     if (!row) {
         mip_out_close(&o);
@@ -96,15 +123,13 @@ static uh_status dd_process(uh_ctx *ctx)
         const uh_image *img;
         if ((st = h->input_image(ctx, 0, p, &img)) != UH_OK)
             break;
-        size_t rb = (size_t)img->info.width * bpp;
-        for (uint32_t y = 0; y < img->info.height; y++) {
-            if (img->info.channels == 4) {
-                mip_out_put(&o, img->data + (size_t)y * img->stride, rb);
-            } else {
-                mip_expand_rgba(img, y, row);
-                mip_out_put(&o, row, rb);
-            }
-        }
+        size_t rb = (size_t)img->info.width * t.texel;
+        for (uint32_t y = 0; y < img->info.height; y++)
+            mip_out_put(&o,
+                        mip_texfile_row(&t, img->info.width,
+                                        img->data + (size_t)y * img->stride,
+                                        row),
+                        rb);
     }
     h->free(ctx, row, rowbytes);
     uh_status cst = mip_out_close(&o);

@@ -9,8 +9,6 @@
 
 #include "mipmap_int.h"
 
-#define MAX_LEVELS 33
-
 static const uh_param_desc p_path = {
     .struct_size = sizeof(uh_param_desc),
     .name = "path",
@@ -128,13 +126,86 @@ static void put_kv(mip_out *o, const char *key, const char *value)
     mip_out_zero(o, align_up(n, 4) - n);
 }
 
+void mip_ktx2_layout(mip_texfile *t, const uh_image_info *l0, uint32_t n,
+                     const char *host_version)
+{
+    memset(t, 0, sizeof(*t));
+    fmt f = pick(l0);
+    t->kind = MIP_FILE_KTX2;
+    t->n = n;
+    t->l0 = *l0;
+    t->channels = f.channels;
+    t->texel = f.channels * f.type_size;
+    uint32_t al = lcm4(t->texel);
+    snprintf(t->writer, sizeof(t->writer), "uberhost %s",
+             host_version ? host_version : "0.1.0");
+    uint32_t dfd_len = 4 + 24 + 16 * f.channels;
+    uint32_t kvd_len =
+        (uint32_t)align_up(kv_entry_len("KTXorientation", "rd") + 4, 4) +
+        (uint32_t)align_up(kv_entry_len("KTXwriter", t->writer) + 4, 4);
+    uint64_t dfd_off = 80 + 24 * (uint64_t)n;
+    uint64_t kvd_off = dfd_off + dfd_len;
+    uint64_t pos = align_up(kvd_off + kvd_len, al);
+    t->data_start = pos;
+    for (uint32_t p = n; p-- > 0;) {
+        pos = align_up(pos, al);
+        t->off[p] = pos;
+        t->len[p] = (uint64_t)mipf_level_size(l0->width, p) *
+                    mipf_level_size(l0->height, p) * t->texel;
+        pos += t->len[p];
+    }
+    t->size = pos;
+}
+
+/* Writes the header: identifier, index, DFD, key/value data, padding. */
+void mip_ktx2_header(const mip_texfile *t, mip_out *o)
+{
+    fmt f = pick(&t->l0);
+    uint32_t n = t->n;
+    int premult = (t->l0.flags & UH_IMAGE_PREMULTIPLIED) != 0;
+    uint32_t dfd_len = 4 + 24 + 16 * f.channels;
+    uint32_t kvd_len =
+        (uint32_t)align_up(kv_entry_len("KTXorientation", "rd") + 4, 4) +
+        (uint32_t)align_up(kv_entry_len("KTXwriter", t->writer) + 4, 4);
+    uint64_t dfd_off = 80 + 24 * (uint64_t)n;
+    uint64_t kvd_off = dfd_off + dfd_len;
+    uint64_t at = o->total;
+    static const uint8_t ident[12] = {0xAB, 0x4B, 0x54, 0x58, 0x20, 0x32,
+                                      0x30, 0xBB, 0x0D, 0x0A, 0x1A, 0x0A};
+    mip_out_put(o, ident, 12);
+    mip_out_u32(o, f.vk);
+    mip_out_u32(o, f.type_size);
+    mip_out_u32(o, t->l0.width);
+    mip_out_u32(o, t->l0.height);
+    mip_out_u32(o, 0); /* depth */
+    mip_out_u32(o, 0); /* layers */
+    mip_out_u32(o, 1); /* faces */
+    mip_out_u32(o, n);
+    mip_out_u32(o, 0); /* supercompression */
+    mip_out_u32(o, (uint32_t)dfd_off);
+    mip_out_u32(o, dfd_len);
+    mip_out_u32(o, (uint32_t)kvd_off);
+    mip_out_u32(o, kvd_len);
+    mip_out_u64(o, 0);
+    mip_out_u64(o, 0);
+    for (uint32_t p = 0; p < n; p++) {
+        mip_out_u64(o, t->off[p]);
+        mip_out_u64(o, t->len[p]);
+        mip_out_u64(o, t->len[p]);
+    }
+    put_dfd(o, &f, premult);
+    put_kv(o, "KTXorientation", "rd");
+    put_kv(o, "KTXwriter", t->writer);
+    mip_out_zero(o, t->data_start - (o->total - at));
+}
+
 static uh_status kt_prepare(uh_ctx *ctx)
 {
     uint32_t n;
     uh_status st = mip_check_chain(ctx, "ktx2.save", &n);
     if (st != UH_OK)
         return st;
-    if (n > MAX_LEVELS)
+    if (n > MIP_MAX_LEVELS)
         return mip_host->fail(ctx, UH_EUNSUPPORTED, "%u levels", n);
     return UH_OK;
 }
@@ -146,84 +217,30 @@ static uh_status kt_process(uh_ctx *ctx)
     uh_status st = mip_check_chain(ctx, "ktx2.save", &n);
     if (st != UH_OK)
         return st;
-    const uh_image_info *l0 = h->input_info(ctx, 0, 0);
-    fmt f = pick(l0);
-    uint32_t texel = f.channels * f.type_size;
-    uint32_t al = lcm4(texel);
-    int premult = (l0->flags & UH_IMAGE_PREMULTIPLIED) != 0;
-
-    char writer[64];
-    snprintf(writer, sizeof(writer), "uberhost %s",
-             h->version ? h->version : "0.1.0");
-    uint32_t dfd_len = 4 + 24 + 16 * f.channels;
-    uint32_t kvd_len =
-        (uint32_t)align_up(kv_entry_len("KTXorientation", "rd") + 4, 4) +
-        (uint32_t)align_up(kv_entry_len("KTXwriter", writer) + 4, 4);
-    uint64_t dfd_off = 80 + 24 * (uint64_t)n;
-    uint64_t kvd_off = dfd_off + dfd_len;
-    uint64_t off[MAX_LEVELS], len[MAX_LEVELS];
-    uint64_t pos = align_up(kvd_off + kvd_len, al);
-    uint64_t data_start = pos;
-    for (uint32_t p = n; p-- > 0;) {
-        const uh_image_info *l = h->input_info(ctx, 0, p);
-        pos = align_up(pos, al);
-        off[p] = pos;
-        len[p] = (uint64_t)l->width * l->height * texel;
-        pos += len[p];
-    }
-
+    mip_texfile t;
+    mip_ktx2_layout(&t, h->input_info(ctx, 0, 0), n, h->version);
     mip_out o;
     if ((st = mip_out_open(ctx, &o, uh_param_str(h, ctx, "path"))) != UH_OK)
         return st;
-    static const uint8_t ident[12] = {0xAB, 0x4B, 0x54, 0x58, 0x20, 0x32,
-                                      0x30, 0xBB, 0x0D, 0x0A, 0x1A, 0x0A};
-    mip_out_put(&o, ident, 12);
-    mip_out_u32(&o, f.vk);
-    mip_out_u32(&o, f.type_size);
-    mip_out_u32(&o, l0->width);
-    mip_out_u32(&o, l0->height);
-    mip_out_u32(&o, 0); /* depth */
-    mip_out_u32(&o, 0); /* layers */
-    mip_out_u32(&o, 1); /* faces */
-    mip_out_u32(&o, n);
-    mip_out_u32(&o, 0); /* supercompression */
-    mip_out_u32(&o, (uint32_t)dfd_off);
-    mip_out_u32(&o, dfd_len);
-    mip_out_u32(&o, (uint32_t)kvd_off);
-    mip_out_u32(&o, kvd_len);
-    mip_out_u64(&o, 0);
-    mip_out_u64(&o, 0);
-    for (uint32_t p = 0; p < n; p++) {
-        mip_out_u64(&o, off[p]);
-        mip_out_u64(&o, len[p]);
-        mip_out_u64(&o, len[p]);
-    }
-    put_dfd(&o, &f, premult);
-    put_kv(&o, "KTXorientation", "rd");
-    put_kv(&o, "KTXwriter", writer);
-    mip_out_zero(&o, data_start - (kvd_off + kvd_len));
-
-    size_t rowbytes = (size_t)l0->width * 4 * f.type_size;
+    mip_ktx2_header(&t, &o);
+    size_t rowbytes = (size_t)t.l0.width * t.texel;
     uint8_t *row = h->alloc(ctx, rowbytes, 64, UH_LIFE_TEMP);
     if (!row) {
         mip_out_close(&o);
         return h->last_status(ctx);
     }
     for (uint32_t p = n; p-- > 0 && st == UH_OK;) {
-        mip_out_zero(&o, off[p] - o.total);
+        mip_out_zero(&o, t.off[p] - o.total);
         const uh_image *img;
         if ((st = h->input_image(ctx, 0, p, &img)) != UH_OK)
             break;
-        size_t rb = (size_t)img->info.width * texel;
-        int direct = img->info.channels == f.channels;
-        for (uint32_t y = 0; y < img->info.height; y++) {
-            if (direct) {
-                mip_out_put(&o, img->data + (size_t)y * img->stride, rb);
-            } else {
-                mip_expand_rgba(img, y, row);
-                mip_out_put(&o, row, rb);
-            }
-        }
+        size_t rb = (size_t)img->info.width * t.texel;
+        for (uint32_t y = 0; y < img->info.height; y++)
+            mip_out_put(&o,
+                        mip_texfile_row(&t, img->info.width,
+                                        img->data + (size_t)y * img->stride,
+                                        row),
+                        rb);
     }
     h->free(ctx, row, rowbytes);
     uh_status cst = mip_out_close(&o);

@@ -5,7 +5,7 @@
 
 #include "mipmap_int.h"
 
-#define MAX_LEVELS 33
+#define MAX_LEVELS MIP_MAX_LEVELS
 
 static const uh_param_desc p_min_size = {
     .struct_size = sizeof(uh_param_desc),

@@ -19,6 +19,11 @@ extern const uh_node_type mip_type_atlas;
 extern const uh_node_type mip_type_ktx2;
 extern const uh_node_type mip_type_dds;
 extern const uh_node_type mip_type_stream_png;
+extern const uh_node_type mip_type_stream_ktx2;
+extern const uh_node_type mip_type_stream_dds;
+
+/* The most levels a chain has (a 2^32 side gives 33). */
+#define MIP_MAX_LEVELS 33
 
 /* Parameters shared by mipmap and ripmap. */
 extern const uh_param_desc mip_param_filter;
@@ -87,7 +92,12 @@ typedef struct mip_out {
     size_t len, cap;
     uint64_t total;
     uh_status status;
+    int mem; /* from mip_out_mem(): no file */
 } mip_out;
+
+/* A mip_out filling `buf` (cap bytes) only, for a header written later;
+ * status becomes UH_EINTERNAL if it fills up. Not closed. */
+void mip_out_mem(mip_out *o, void *buf, size_t cap);
 
 uh_status mip_out_open(uh_ctx *ctx, mip_out *o, const char *path);
 void mip_out_put(mip_out *o, const void *data, size_t n);
@@ -127,8 +137,43 @@ void mip_png_abort(uh_ctx *ctx, mip_pngw *w);
  * format. Fails naming the first level that is not. */
 uh_status mip_check_chain(uh_ctx *ctx, const char *what, uint32_t *count);
 
-/* Expands row y of img to 4 channels (grey copied to RGB, opaque alpha
- * added) into out (width * 4 samples). */
-void mip_expand_rgba(const uh_image *img, uint32_t y, void *out);
+/* Expands `width` pixels of `row`, shaped like `in`, to 4 channels (grey
+ * copied to RGB, opaque alpha added) into out (width * 4 samples). */
+void mip_expand_rgba(const uh_image_info *in, uint32_t width, const void *row,
+                     void *out);
+
+/* The layout of an uncompressed KTX2 or DDS file holding the n-level chain
+ * of images shaped like `l0` (level k is max(1, w >> k) x max(1, h >> k)):
+ * where each level's bytes go, computed before any byte is written, so a
+ * whole writer and a streaming one write the same file. */
+enum { MIP_FILE_KTX2 = 1, MIP_FILE_DDS = 2 };
+typedef struct mip_texfile {
+    int kind; /* MIP_FILE_* */
+    uint32_t n;
+    uh_image_info l0;
+    uint32_t channels; /* stored per texel */
+    uint32_t texel;    /* bytes per stored texel */
+    uint64_t off[MIP_MAX_LEVELS], len[MIP_MAX_LEVELS];
+    uint64_t data_start; /* header bytes, padding included */
+    uint64_t size;       /* of the whole file */
+    uint32_t dxgi;       /* DDS: DXGI format, 0 for the legacy header */
+    char writer[64];     /* KTX2: the KTXwriter value */
+} mip_texfile;
+
+/* ktx2.c: levels smallest first, each aligned to lcm(texel, 4). */
+void mip_ktx2_layout(mip_texfile *t, const uh_image_info *l0, uint32_t n,
+                     const char *host_version);
+void mip_ktx2_header(const mip_texfile *t, mip_out *o);
+/* dds.c: levels largest first, packed. */
+void mip_dds_layout(mip_texfile *t, const uh_image_info *l0, uint32_t n);
+void mip_dds_header(const mip_texfile *t, mip_out *o);
+
+/* Writes bytes [0, t->data_start) of the file. */
+void mip_texfile_header(const mip_texfile *t, mip_out *o);
+
+/* `width` pixels of a level row as stored in the file: `row` itself or
+ * `buf` (width * t->texel bytes) holding it expanded to RGBA. */
+const void *mip_texfile_row(const mip_texfile *t, uint32_t width,
+                            const void *row, void *buf);
 
 #endif

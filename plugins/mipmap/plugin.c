@@ -14,8 +14,11 @@ static void mip_fini(void)
 }
 
 static const uh_node_type *const types[] = {
-    &mip_type_mipmap, &mip_type_ripmap, &mip_type_save_png,   &mip_type_atlas,
-    &mip_type_ktx2,   &mip_type_dds,    &mip_type_stream_png, NULL};
+    &mip_type_mipmap,     &mip_type_ripmap,
+    &mip_type_save_png,   &mip_type_atlas,
+    &mip_type_ktx2,       &mip_type_dds,
+    &mip_type_stream_png, &mip_type_stream_ktx2,
+    &mip_type_stream_dds, NULL};
 
 static const uh_plugin plugin = {
     .struct_size = sizeof(uh_plugin),

@@ -1,17 +1,24 @@
-/* mip.stream_png: a strip sink that builds the mip chain of its input in
- * one pass over the rows and writes every level as PNG rows as they
- * complete. Level k keeps only the rows of level k-1 its vertical taps
- * still need (a ring of taps + 2 rows), so memory is O(width x taps x
- * levels), never O(image): a 20000 x 15000 chain fits in a few tens of MB.
- * Each output row is the same computation as in the `mipmap` node (same
- * tap tables, same row code), so the levels are the same bytes. The edge
- * mode is clamp: repeat and mirror would need the bottom rows first. */
+/* mip.stream_png, mip.stream_ktx2, mip.stream_dds: strip sinks that build
+ * the mip chain of their input in one pass over the rows and write every
+ * level's rows as they complete: to one PNG file per level, or into one
+ * KTX2 or DDS file whose layout (every level's offset) is computed before
+ * the first row, each row written at its place with the host's positioned
+ * writes (extension uh.file-at/1) and the whole file reserved up front. Level k
+ * keeps only the rows of level k-1 its vertical taps still need (a ring of taps
+ * + 2 rows), so memory is O(width x taps x levels), never O(image): a 20000 x
+ * 15000 chain fits in a few tens of MB. Each output row is the same computation
+ * as in the `mipmap` node (same tap tables, same row code), so the levels are
+ * the same bytes. The edge mode is clamp: repeat and mirror would need the
+ * bottom rows first. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <uberhost/ext/file-at.h>
+
 #include "mipmap_int.h"
 
-#define MAX_LEVELS 33
+#define MAX_LEVELS MIP_MAX_LEVELS
 #define PATH_LEN   1024
 
 static const uh_param_desc p_dir = {
@@ -69,6 +76,29 @@ static const uh_param_desc *const params[] = {
     &p_dir,      &p_prefix,     &mip_param_filter, &mip_param_transfer,
     &p_min_size, &p_max_levels, &p_compression,    &p_write_base,
     NULL};
+static const uh_param_desc p_ktx2_path = {
+    .struct_size = sizeof(uh_param_desc),
+    .name = "path",
+    .type = UH_PARAM_STRING,
+    .flags = UH_PARAM_REQUIRED | UH_PARAM_OUTPUT_FILE,
+    .doc = "the .ktx2 file to write",
+};
+static const uh_param_desc p_dds_path = {
+    .struct_size = sizeof(uh_param_desc),
+    .name = "path",
+    .type = UH_PARAM_STRING,
+    .flags = UH_PARAM_REQUIRED | UH_PARAM_OUTPUT_FILE,
+    .doc = "the .dds file to write",
+};
+static const uh_param_desc *const ktx2_params[] = {
+    &p_ktx2_path, &mip_param_filter, &mip_param_transfer,
+    &p_min_size,  &p_max_levels,     NULL};
+static const uh_param_desc *const dds_params[] = {
+    &p_dds_path, &mip_param_filter, &mip_param_transfer,
+    &p_min_size, &p_max_levels,     NULL};
+
+/* Bytes a texture-file level gathers before one positioned write. */
+#define WRITE_CHUNK (256u << 10)
 static const uh_port_desc *const inputs[] = {&mip_port_image_in, NULL};
 
 typedef struct slevel {
@@ -80,9 +110,15 @@ typedef struct slevel {
     uint32_t next;  /* next row of this level to compute */
     mip_pngw png;
     int writing;
+    uint8_t *wbuf; /* texture file: rows not yet written */
+    size_t wcap, wlen;
+    uint64_t wpos; /* file offset of wbuf[0] */
 } slevel;
 
+enum { SINK_PNG = 0, SINK_KTX2, SINK_DDS };
+
 typedef struct sstate {
+    int kind;   /* SINK_* */
     uint32_t n; /* levels, including 0 */
     slevel lv[MAX_LEVELS];
     uh_image_info in, out; /* out: the written levels' format */
@@ -96,6 +132,12 @@ typedef struct sstate {
     uint32_t next_in;
     int done;
     char dir[PATH_LEN], prefix[256];
+    /* texture file */
+    const uh_ext_file_at *fa;
+    mip_texfile tf;
+    uh_file *file;
+    uint8_t *xrow; /* one row expanded to the stored texels */
+    size_t xrow_bytes;
 } sstate;
 
 static void state_free(uh_ctx *ctx, sstate *s)
@@ -105,6 +147,9 @@ static void state_free(uh_ctx *ctx, sstate *s)
         if (l->writing)
             mip_png_abort(ctx, &l->png);
         l->writing = 0;
+        if (l->wbuf)
+            mip_host->free(ctx, l->wbuf, l->wcap);
+        l->wbuf = NULL;
         mip_taps_free(ctx, &l->tx);
         mip_taps_free(ctx, &l->ty);
         if (l->ring)
@@ -115,6 +160,10 @@ static void state_free(uh_ctx *ctx, sstate *s)
         mip_host->free(ctx, s->scratch, s->scratch_bytes);
     if (s->row)
         mip_host->free(ctx, s->row, s->row_bytes);
+    if (s->xrow)
+        mip_host->free(ctx, s->xrow, s->xrow_bytes);
+    if (s->file) /* a failed run: the host drops the file */
+        mip_host->file_close(ctx, s->file);
     mip_host->free(ctx, s, sizeof(*s));
 }
 
@@ -131,19 +180,64 @@ static mipf_src ring_src(const sstate *s, uint32_t k)
     return r;
 }
 
-static uh_status st_prepare(uh_ctx *ctx)
+/* Lays out the texture file and gives each level its write buffer: whole
+ * rows, up to WRITE_CHUNK bytes (one row at least, the level at most). */
+static uh_status texfile_prepare(uh_ctx *ctx, sstate *s)
+{
+    const uh_host *h = mip_host;
+    uh_image_info l0 = s->out;
+    if (s->kind == SINK_KTX2)
+        mip_ktx2_layout(&s->tf, &l0, s->n, h->version);
+    else
+        mip_dds_layout(&s->tf, &l0, s->n);
+    if (s->in.channels != s->tf.channels) {
+        s->xrow_bytes = (size_t)s->in.width * s->tf.texel;
+        if (!(s->xrow = h->alloc(ctx, s->xrow_bytes, 64, UH_LIFE_NODE)))
+            return h->last_status(ctx);
+    }
+    for (uint32_t k = 0; k < s->n; k++) {
+        slevel *l = &s->lv[k];
+        size_t rb = (size_t)l->w * s->tf.texel;
+        size_t cap = WRITE_CHUNK / rb * rb;
+        if (cap < rb)
+            cap = rb;
+        if (cap > s->tf.len[k])
+            cap = (size_t)s->tf.len[k];
+        if (!(l->wbuf = h->alloc(ctx, cap, 64, UH_LIFE_NODE)))
+            return h->last_status(ctx);
+        l->wcap = cap;
+        l->wpos = s->tf.off[k];
+    }
+    return UH_OK;
+}
+
+static uh_status prepare(uh_ctx *ctx, int kind)
 {
     const uh_host *h = mip_host;
     const uh_image_info *in = h->input_info(ctx, 0, 0);
     if (!in)
         return h->fail(ctx, UH_EINVAL, "input 'image' is not connected");
-    uh_status pst = mip_check_prefix(ctx, uh_param_str(h, ctx, "prefix"));
-    if (pst != UH_OK)
-        return pst;
+    const uh_ext_file_at *fa = NULL;
+    if (kind == SINK_PNG) {
+        uh_status pst = mip_check_prefix(ctx, uh_param_str(h, ctx, "prefix"));
+        if (pst != UH_OK)
+            return pst;
+    } else {
+        if (UH_HAS_FIELD(h, uh_host, get_extension) && h->get_extension)
+            fa = h->get_extension(h, UH_EXT_FILE_AT);
+        if (!fa || !UH_HAS_FIELD(fa, uh_ext_file_at, write_at))
+            return h->fail(ctx, UH_EUNSUPPORTED,
+                           "this host has no positioned writes (%s); use "
+                           "mipmap and %s instead",
+                           UH_EXT_FILE_AT,
+                           kind == SINK_KTX2 ? "ktx2.save" : "dds.save");
+    }
     sstate *s = h->alloc(ctx, sizeof(*s), 64, UH_LIFE_NODE);
     if (!s)
         return h->last_status(ctx);
     memset(s, 0, sizeof(*s));
+    s->kind = kind;
+    s->fa = fa;
     s->in = *in;
     uint32_t ch = in->channels;
     s->filter = (int)uh_param_int(h, ctx, "filter");
@@ -155,14 +249,18 @@ static uh_status st_prepare(uh_ctx *ctx)
     int in_premult = (in->flags & UH_IMAGE_PREMULTIPLIED) != 0;
     s->premult = has_alpha && s->transfer != MIPF_TF_DATA &&
                  s->op == MIPF_OP_WEIGHTED && !in_premult;
-    s->write_base = uh_param_int(h, ctx, "write_base") != 0;
-    s->compression = (int)uh_param_int(h, ctx, "compression");
-    snprintf(s->dir, sizeof(s->dir), "%s", uh_param_str(h, ctx, "dir"));
-    snprintf(s->prefix, sizeof(s->prefix), "%s",
-             uh_param_str(h, ctx, "prefix"));
     s->out = *in;
-    if (s->out.sample == UH_SAMPLE_F32)
-        s->out.sample = UH_SAMPLE_U16;
+    if (kind == SINK_PNG) {
+        s->write_base = uh_param_int(h, ctx, "write_base") != 0;
+        s->compression = (int)uh_param_int(h, ctx, "compression");
+        snprintf(s->dir, sizeof(s->dir), "%s", uh_param_str(h, ctx, "dir"));
+        snprintf(s->prefix, sizeof(s->prefix), "%s",
+                 uh_param_str(h, ctx, "prefix"));
+        if (s->out.sample == UH_SAMPLE_F32) /* PNG has no float */
+            s->out.sample = UH_SAMPLE_U16;
+    } else {
+        s->write_base = 1; /* a texture file always holds level 0 */
+    }
     s->out.space = mip_space_of(s->transfer);
 
     uint32_t min_size = (uint32_t)uh_param_int(h, ctx, "min_size");
@@ -214,13 +312,15 @@ static uh_status st_prepare(uh_ctx *ctx)
         size_t f = mipf_pass_scratch(&ps) * sizeof(float);
         if (f > scratch)
             scratch = f;
-        size_t rb = (size_t)l->w * ch * 2;
+        size_t rb = (size_t)l->w * ch * uh_sample_size(s->out.sample);
         if (rb > rowb)
             rowb = rb;
     }
-    if (st == UH_OK && in->sample == UH_SAMPLE_F32 &&
+    if (st == UH_OK && kind == SINK_PNG && in->sample == UH_SAMPLE_F32 &&
         (size_t)in->width * ch * 2 > rowb)
         rowb = (size_t)in->width * ch * 2;
+    if (st == UH_OK && kind != SINK_PNG)
+        st = texfile_prepare(ctx, s);
     if (st == UH_OK && scratch) {
         s->scratch = h->alloc(ctx, scratch, 64, UH_LIFE_NODE);
         if (!s->scratch)
@@ -255,6 +355,21 @@ static uh_status st_prepare(uh_ctx *ctx)
     return UH_OK;
 }
 
+static uh_status st_prepare(uh_ctx *ctx)
+{
+    return prepare(ctx, SINK_PNG);
+}
+
+static uh_status kt_prepare(uh_ctx *ctx)
+{
+    return prepare(ctx, SINK_KTX2);
+}
+
+static uh_status dd_prepare(uh_ctx *ctx)
+{
+    return prepare(ctx, SINK_DDS);
+}
+
 static uh_status st_start(uh_ctx *ctx, void **seq)
 {
     (void)ctx;
@@ -275,8 +390,57 @@ static void level_path(const sstate *s, uint32_t k, char *buf, size_t cap)
              dl && s->dir[dl - 1] == '/' ? "" : "/", s->prefix, k);
 }
 
+/* Opens the texture file, reserves all of it (a full disk fails here,
+ * before any pixel work) and writes its header. */
+static uh_status open_texfile(uh_ctx *ctx, sstate *s)
+{
+    const uh_host *h = mip_host;
+    uh_status st =
+        h->file_open_write(ctx, uh_param_str(h, ctx, "path"), &s->file);
+    if (st != UH_OK)
+        return st;
+    if (UH_HAS_FIELD(s->fa, uh_ext_file_at, reserve) && s->fa->reserve &&
+        (st = s->fa->reserve(ctx, s->file, s->tf.size)) != UH_OK)
+        return st;
+    uint8_t head[2048];
+    mip_out o;
+    mip_out_mem(&o, head, sizeof(head));
+    mip_texfile_header(&s->tf, &o);
+    if (o.status != UH_OK || o.total != s->tf.data_start)
+        return h->fail(ctx, UH_EINTERNAL, "file header of %" PRIu64 " bytes",
+                       s->tf.data_start);
+    return s->fa->write_at(ctx, s->file, 0, head, o.len);
+}
+
+static uh_status texfile_flush(uh_ctx *ctx, sstate *s, slevel *l)
+{
+    if (!l->wlen)
+        return UH_OK;
+    uh_status st = s->fa->write_at(ctx, s->file, l->wpos, l->wbuf, l->wlen);
+    l->wpos += l->wlen;
+    l->wlen = 0;
+    return st;
+}
+
+/* Writes row `row` (the level's format) of level k, the next one. */
+static uh_status emit(uh_ctx *ctx, sstate *s, uint32_t k, const void *row)
+{
+    slevel *l = &s->lv[k];
+    if (s->kind == SINK_PNG)
+        return mip_png_row(ctx, &l->png, row);
+    size_t rb = (size_t)l->w * s->tf.texel;
+    uh_status st;
+    if (l->wlen + rb > l->wcap && (st = texfile_flush(ctx, s, l)) != UH_OK)
+        return st;
+    memcpy(l->wbuf + l->wlen, mip_texfile_row(&s->tf, l->w, row, s->xrow), rb);
+    l->wlen += rb;
+    return UH_OK;
+}
+
 static uh_status open_files(uh_ctx *ctx, sstate *s)
 {
+    if (s->kind != SINK_PNG)
+        return open_texfile(ctx, s);
     for (uint32_t k = s->write_base ? 0 : 1; k < s->n; k++) {
         slevel *l = &s->lv[k];
         char path[PATH_LEN + 300];
@@ -315,7 +479,7 @@ static uh_status advance(uh_ctx *ctx, sstate *s, uint32_t k, uint32_t r)
             ps.dst_stride = (size_t)l->w * ch;
         }
         mipf_run_rows(&ps, y, y + 1, s->scratch);
-        uh_status st = mip_png_row(ctx, &l->png, s->row);
+        uh_status st = emit(ctx, s, k, s->row);
         if (st != UH_OK)
             return st;
         l->next++;
@@ -341,9 +505,17 @@ static uh_status finish(uh_ctx *ctx, sstate *s)
             if (st == UH_OK)
                 st = cst;
         }
+        if (s->kind != SINK_PNG && st == UH_OK)
+            st = texfile_flush(ctx, s, l);
     }
     if (st != UH_OK)
         return st;
+    if (s->kind != SINK_PNG) {
+        uh_file *f = s->file;
+        s->file = NULL;
+        s->done = 1;
+        return mip_host->file_close(ctx, f);
+    }
     char path[PATH_LEN + 32];
     size_t dl = strlen(s->dir);
     snprintf(path, sizeof(path), "%s%smanifest.json", s->dir,
@@ -393,7 +565,7 @@ static uh_status st_rows(uh_ctx *ctx, void *seq, uh_rows *band)
         const uint8_t *raw = in.data + (size_t)i * in.stride;
         if (s->write_base) {
             const void *row = raw;
-            if (s->in.sample == UH_SAMPLE_F32) {
+            if (s->kind == SINK_PNG && s->in.sample == UH_SAMPLE_F32) {
                 const float *f = (const float *)(const void *)raw;
                 uint16_t *o = (uint16_t *)(void *)s->row;
                 for (size_t j = 0; j < (size_t)s->in.width * ch; j++) {
@@ -402,7 +574,7 @@ static uh_status st_rows(uh_ctx *ctx, void *seq, uh_rows *band)
                 }
                 row = s->row;
             }
-            if ((st = mip_png_row(ctx, &l0->png, row)) != UH_OK)
+            if ((st = emit(ctx, s, 0, row)) != UH_OK)
                 return st;
         }
         if (s->n > 1) {
@@ -439,6 +611,36 @@ const uh_node_type mip_type_stream_png = {
     .inputs = inputs,
     .params = params,
     .prepare = st_prepare,
+    .start = st_start,
+    .rows = st_rows,
+    .stop = st_stop,
+    .strip_flags = UH_STRIP_SEQUENTIAL,
+    .cleanup = st_cleanup,
+};
+
+const uh_node_type mip_type_stream_ktx2 = {
+    .struct_size = sizeof(uh_node_type),
+    .id = "mip.stream_ktx2",
+    .summary = "image rows -> mip chain in one KTX2 file, in one streaming "
+               "pass (clamp edges)",
+    .inputs = inputs,
+    .params = ktx2_params,
+    .prepare = kt_prepare,
+    .start = st_start,
+    .rows = st_rows,
+    .stop = st_stop,
+    .strip_flags = UH_STRIP_SEQUENTIAL,
+    .cleanup = st_cleanup,
+};
+
+const uh_node_type mip_type_stream_dds = {
+    .struct_size = sizeof(uh_node_type),
+    .id = "mip.stream_dds",
+    .summary = "image rows -> mip chain in one DDS file, in one streaming "
+               "pass (clamp edges)",
+    .inputs = inputs,
+    .params = dds_params,
+    .prepare = dd_prepare,
     .start = st_start,
     .rows = st_rows,
     .stop = st_stop,

@@ -20,6 +20,7 @@ if half == "a":
         "p": {"type": "mip.save_png", "params": {"dir": "out/p"}, "inputs": {"levels": "mip"}},
         "k": {"type": "ktx2.save", "params": {"path": "out/t.ktx2"}, "inputs": {"levels": "box"}},
         "d": {"type": "dds.save", "params": {"path": "out/t.dds"}, "inputs": {"levels": "mip"}},
+        "sk": {"type": "mip.stream_ktx2", "params": {"path": "out/s.ktx2"}, "inputs": {"image": "src"}},
     }
     last = "t.ktx2"
 else:
@@ -28,6 +29,8 @@ else:
         "a": {"type": "mip.atlas", "params": {"manifest": "out/a.json"}, "inputs": {"levels": "rip"}},
         "as": {"type": "png.save", "params": {"path": "out/a.png"}, "inputs": {"image": "a"}},
         "s": {"type": "mip.stream_png", "params": {"dir": "out/s"}, "inputs": {"image": "src"}},
+        "sd": {"type": "mip.stream_dds", "params": {"path": "out/s.dds", "filter": "lanczos3"},
+               "inputs": {"image": "src"}},
     }
     last = "a.json"
 nodes["src"] = mt.load("../t.png")

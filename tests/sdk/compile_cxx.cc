@@ -1,4 +1,5 @@
 // The SDK header alone, as C++11 with -Wpedantic -Werror -Wconversion.
+#include <uberhost/ext/file-at.h>
 #include <uberhost/uh_sdk.h>
 
 int main()

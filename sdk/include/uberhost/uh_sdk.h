@@ -426,8 +426,9 @@ typedef struct uh_host {
 
     /* -- extensions ------------------------------------------------------ */
 
-    /* Optional service by versioned id, e.g. "uh.tempfile/1"; NULL when the
-     * host lacks it. Owned by the host, valid until fini(). [any] */
+    /* Optional service by versioned id, e.g. UH_EXT_FILE_AT from
+     * <uberhost/ext/file-at.h>; NULL when the host lacks it. Owned by the
+     * host, valid until fini(). [any] */
     const void *(*get_extension)(const struct uh_host *host, const char *id);
 } uh_host;
 
