@@ -165,6 +165,7 @@ typedef struct local_job {
     const mipf_enc *enc;
     mip_plane *last; /* level m in float, for the levels after it */
     size_t band_floats, scratch_floats;
+    uint32_t bands, per_job; /* bands in all, consecutive bands per job */
 } local_job;
 
 static size_t local_sizes(local_job *j)
@@ -188,15 +189,12 @@ static size_t local_sizes(local_job *j)
     return band + scr;
 }
 
-static uh_status local_band(void *arg, uh_ctx *ctx2, uint32_t b)
+/* Band b: levels 1..m of base rows [b << m, (b+1) << m), with scratch
+ * and band memory from `mem`. */
+static void local_band(const local_job *j, uint32_t b, float *mem)
 {
-    local_job *j = arg;
     const plan *p = j->p;
     uint32_t ch = p->in.channels;
-    size_t nf = j->band_floats + j->scratch_floats;
-    float *mem = mip_host->alloc(ctx2, nf * sizeof(float), 64, UH_LIFE_TEMP);
-    if (!mem)
-        return mip_host->last_status(ctx2);
     float *scratch = mem, *band = mem + j->scratch_floats;
     mipf_src cur = *j->base;
     for (uint32_t k = 1; k <= j->m; k++) {
@@ -232,6 +230,22 @@ static uh_status local_band(void *arg, uh_ctx *ctx2, uint32_t b)
             band += n * stride;
         }
     }
+}
+
+/* Job i: bands [i * per_job, (i+1) * per_job) in one allocation. The large
+ * blocks are fresh mappings, so one per band would page-fault its ~1 MiB
+ * in again every 32 base rows. */
+static uh_status local_jobs(void *arg, uh_ctx *ctx2, uint32_t i)
+{
+    local_job *j = arg;
+    size_t nf = j->band_floats + j->scratch_floats;
+    float *mem = mip_host->alloc(ctx2, nf * sizeof(float), 64, UH_LIFE_TEMP);
+    if (!mem)
+        return mip_host->last_status(ctx2);
+    uint32_t b0 = i * j->per_job;
+    uint32_t b1 = b0 + j->per_job < j->bands ? b0 + j->per_job : j->bands;
+    for (uint32_t b = b0; b < b1; b++)
+        local_band(j, b, mem);
     mip_host->free(ctx2, mem, nf * sizeof(float));
     return UH_OK;
 }
@@ -280,7 +294,15 @@ static uh_status run_local(uh_ctx *ctx, const plan *p, const mipf_src *base,
     }
     if (st == UH_OK) {
         local_sizes(j);
-        st = h->parallel_for(ctx, p->in.height >> m, local_band, j);
+        /* A few jobs per thread balance the load; the split does not
+         * change the bytes. */
+        uint32_t jobs = 4 * h->thread_count(ctx);
+        j->bands = p->in.height >> m;
+        if (jobs > j->bands)
+            jobs = j->bands;
+        j->per_job = (j->bands + jobs - 1) / jobs;
+        jobs = (j->bands + j->per_job - 1) / j->per_job;
+        st = h->parallel_for(ctx, jobs, local_jobs, j);
     }
     for (uint32_t k = 1; k <= m; k++) {
         mip_taps_free(ctx, &j->tx[k]);
@@ -497,7 +519,12 @@ static uh_status run_ring(uh_ctx *ctx, const plan *p, const mipf_src *base,
         }
         j->scratch_floats = (scr + 15) & ~(size_t)15;
         uint32_t hm = p->h[RING_LEVELS];
-        j->jobs = hm / 32 < RING_JOBS ? hm / 32 : RING_JOBS;
+        /* Each job recomputes its halo rows and maps its rings afresh, so
+         * no more jobs than keep the threads busy (the split does not
+         * change the bytes). */
+        uint32_t cap = 2 * h->thread_count(ctx);
+        cap = cap < RING_JOBS ? cap : RING_JOBS;
+        j->jobs = hm / 32 < cap ? hm / 32 : cap;
         if (j->jobs == 0)
             j->jobs = 1;
         j->rows = (hm + j->jobs - 1) / j->jobs;
