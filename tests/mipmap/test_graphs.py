@@ -1,7 +1,7 @@
-"""graphs/mipmap.json and graphs/ripmap.json run as shipped (defaults) on a
+"""graphs/mipmap.json, graphs/mipmap-stream.json and graphs/ripmap.json run as shipped (defaults) on a
 256x256 RGBA texture made here, and with --set overrides; their outputs
 exist and agree with each other (KTX2 level count, ripmap 81 images,
-atlas sizes)."""
+atlas sizes; the streamed KTX2 is mipmap.json's, byte for byte)."""
 import json
 import os
 import struct
@@ -29,6 +29,13 @@ uhtest.eq((a.width, a.height), (384, 256), "mipmap.json: atlas size")
 mt.run_ok(os.path.join(graphs, "mipmap.json"), "--set", "filter=box", "--set", "alpha_ref=0.5",
           "--set", "dir=out/box", "--set", "ktx2=out/box.ktx2")
 uhtest.eq(len(mt.manifest("out/box")["levels"]), 9, "mipmap.json --set: levels")
+
+mt.run_ok(os.path.join(graphs, "mipmap-stream.json"))
+uhtest.check(open(mt.path("out/texture-stream.ktx2"), "rb").read() == open(mt.path("out/texture.ktx2"), "rb").read(),
+             "mipmap-stream.json: the same KTX2 as mipmap.json's (kaiser, clamp)")
+mt.run_ok(os.path.join(graphs, "mipmap-stream.json"), "--set", "filter=box", "--set", "output=out/s-box.ktx2")
+uhtest.eq(struct.unpack_from("<I", open(mt.path("out/s-box.ktx2"), "rb").read(), 40)[0], 9,
+          "mipmap-stream.json --set: KTX2 levelCount")
 
 mt.run_ok(os.path.join(graphs, "ripmap.json"))
 r = mt.manifest("out/rip")
