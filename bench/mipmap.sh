@@ -87,6 +87,8 @@ EOF
 }
 sgraph box sbox.json
 sgraph lanczos3 slanczos3.json
+sgraph mitchell smitchell.json
+sgraph triangle striangle.json
 cat >sload.json <<EOF
 {"uberhost": 1, "nodes": {
   "load": {"type": "png.load", "params": {"path": "tex.png"}},
@@ -113,12 +115,16 @@ run uh_sbox1 "$uh" run sbox.json --threads 1
 run uh_sbox "$uh" run sbox.json --threads "$threads"
 run uh_slz1 "$uh" run slanczos3.json --threads 1
 run uh_slz "$uh" run slanczos3.json --threads "$threads"
+run uh_smi "$uh" run smitchell.json --threads "$threads"
+run uh_str "$uh" run striangle.json --threads "$threads"
 have_maketx=0
 if need maketx; then
   have_maketx=1
   run mx_box1 maketx tex.png -o mx_box.tx --filter box -d uint8 --compression none --threads 1
   run mx_box maketx tex.png -o mx_box.tx --filter box -d uint8 --compression none --threads "$threads"
   run mx_lz maketx tex.png -o mx_lz.tx --filter lanczos3 -d uint8 --compression none --threads "$threads"
+  run mx_mi maketx tex.png -o mx_mi.tx --filter mitchell -d uint8 --compression none --threads "$threads"
+  run mx_tr maketx tex.png -o mx_tr.tx --filter triangle -d uint8 --compression none --threads "$threads"
 fi
 # ImageMagick, level by level from the base (its usual use), box filter.
 cat >im.sh <<EOF
@@ -146,10 +152,14 @@ row "uberhost stream box -> KTX2, 1 thread" uh_sbox1
 row "uberhost stream box -> KTX2, $threads threads" uh_sbox
 row "uberhost stream lanczos3 -> KTX2, 1 thread" uh_slz1
 row "uberhost stream lanczos3 -> KTX2, $threads thr" uh_slz
+row "uberhost stream mitchell -> KTX2, $threads thr" uh_smi
+row "uberhost stream triangle -> KTX2, $threads thr" uh_str
 if [[ $have_maketx -eq 1 ]]; then
   row "maketx box -> tiled TIFF, 1 thread" mx_box1
   row "maketx box -> tiled TIFF, $threads threads" mx_box
   row "maketx lanczos3 -> tiled TIFF, $threads thr" mx_lz
+  row "maketx mitchell -> tiled TIFF, $threads thr" mx_mi
+  row "maketx triangle -> tiled TIFF, $threads thr" mx_tr
 fi
 row "ImageMagick box, level by level (PNG)" im_box
 echo
@@ -162,6 +172,8 @@ if [[ $have_maketx -eq 1 ]]; then
   ratio uh_sbox1 mx_box1 "uberhost stream KTX2 vs maketx, box, 1 thr"
   ratio uh_sbox mx_box "uberhost stream KTX2 vs maketx, box, $threads thr"
   ratio uh_slz mx_lz "uberhost stream KTX2 vs maketx, lanczos3"
+  ratio uh_smi mx_mi "uberhost stream KTX2 vs maketx, mitchell"
+  ratio uh_str mx_tr "uberhost stream KTX2 vs maketx, triangle"
 else
   echo "(maketx not found: apt-get install openimageio-tools)"
 fi
