@@ -496,6 +496,41 @@ const void *mip_texfile_row(const mip_texfile *t, uint32_t width,
     return buf;
 }
 
+uh_status mip_texfile_save(uh_ctx *ctx, const mip_texfile *t)
+{
+    const uh_host *h = mip_host;
+    mip_out o;
+    uh_status st = mip_out_open(ctx, &o, uh_param_str(h, ctx, "path"));
+    if (st != UH_OK)
+        return st;
+    mip_texfile_header(t, &o);
+    size_t rowbytes = (size_t)t->l0.width * t->texel;
+    uint8_t *row = h->alloc(ctx, rowbytes, 64, UH_LIFE_TEMP);
+    if (!row) {
+        mip_out_close(&o);
+        return h->last_status(ctx);
+    }
+    /* Levels in file order: by offset, zero padding between them. */
+    int ktx2 = t->kind == MIP_FILE_KTX2;
+    for (uint32_t i = 0; i < t->n && st == UH_OK; i++) {
+        uint32_t p = ktx2 ? t->n - 1 - i : i;
+        mip_out_zero(&o, t->off[p] - o.total);
+        const uh_image *img;
+        if ((st = h->input_image(ctx, 0, p, &img)) != UH_OK)
+            break;
+        size_t rb = (size_t)img->info.width * t->texel;
+        for (uint32_t y = 0; y < img->info.height; y++)
+            mip_out_put(&o,
+                        mip_texfile_row(t, img->info.width,
+                                        img->data + (size_t)y * img->stride,
+                                        row),
+                        rb);
+    }
+    h->free(ctx, row, rowbytes);
+    uh_status cst = mip_out_close(&o);
+    return st != UH_OK ? st : cst;
+}
+
 void mip_texfile_header(const mip_texfile *t, mip_out *o)
 {
     if (t->kind == MIP_FILE_KTX2)

@@ -102,38 +102,13 @@ static uh_status dd_prepare(uh_ctx *ctx)
 
 static uh_status dd_process(uh_ctx *ctx)
 {
-    const uh_host *h = mip_host;
     uint32_t n;
     uh_status st = mip_check_chain(ctx, "dds.save", &n);
     if (st != UH_OK)
         return st;
     mip_texfile t;
-    mip_dds_layout(&t, h->input_info(ctx, 0, 0), n);
-    mip_out o;
-    if ((st = mip_out_open(ctx, &o, uh_param_str(h, ctx, "path"))) != UH_OK)
-        return st;
-    mip_dds_header(&t, &o);
-    size_t rowbytes = (size_t)t.l0.width * t.texel;
-    uint8_t *row = h->alloc(ctx, rowbytes, 64, UH_LIFE_TEMP);
-    if (!row) {
-        mip_out_close(&o);
-        return h->last_status(ctx);
-    }
-    for (uint32_t p = 0; p < n && st == UH_OK; p++) {
-        const uh_image *img;
-        if ((st = h->input_image(ctx, 0, p, &img)) != UH_OK)
-            break;
-        size_t rb = (size_t)img->info.width * t.texel;
-        for (uint32_t y = 0; y < img->info.height; y++)
-            mip_out_put(&o,
-                        mip_texfile_row(&t, img->info.width,
-                                        img->data + (size_t)y * img->stride,
-                                        row),
-                        rb);
-    }
-    h->free(ctx, row, rowbytes);
-    uh_status cst = mip_out_close(&o);
-    return st != UH_OK ? st : cst;
+    mip_dds_layout(&t, mip_host->input_info(ctx, 0, 0), n);
+    return mip_texfile_save(ctx, &t);
 }
 
 const uh_node_type mip_type_dds = {

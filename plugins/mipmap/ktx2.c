@@ -139,13 +139,13 @@ void mip_ktx2_layout(mip_texfile *t, const uh_image_info *l0, uint32_t n,
     uint32_t al = lcm4(t->texel);
     snprintf(t->writer, sizeof(t->writer), "uberhost %s",
              host_version ? host_version : "0.1.0");
-    uint32_t dfd_len = 4 + 24 + 16 * f.channels;
-    uint32_t kvd_len =
+    t->dfd_len = 4 + 24 + 16 * f.channels;
+    t->kvd_len =
         (uint32_t)align_up(kv_entry_len("KTXorientation", "rd") + 4, 4) +
         (uint32_t)align_up(kv_entry_len("KTXwriter", t->writer) + 4, 4);
     uint64_t dfd_off = 80 + 24 * (uint64_t)n;
-    uint64_t kvd_off = dfd_off + dfd_len;
-    uint64_t pos = align_up(kvd_off + kvd_len, al);
+    uint64_t kvd_off = dfd_off + t->dfd_len;
+    uint64_t pos = align_up(kvd_off + t->kvd_len, al);
     t->data_start = pos;
     for (uint32_t p = n; p-- > 0;) {
         pos = align_up(pos, al);
@@ -163,12 +163,8 @@ void mip_ktx2_header(const mip_texfile *t, mip_out *o)
     fmt f = pick(&t->l0);
     uint32_t n = t->n;
     int premult = (t->l0.flags & UH_IMAGE_PREMULTIPLIED) != 0;
-    uint32_t dfd_len = 4 + 24 + 16 * f.channels;
-    uint32_t kvd_len =
-        (uint32_t)align_up(kv_entry_len("KTXorientation", "rd") + 4, 4) +
-        (uint32_t)align_up(kv_entry_len("KTXwriter", t->writer) + 4, 4);
     uint64_t dfd_off = 80 + 24 * (uint64_t)n;
-    uint64_t kvd_off = dfd_off + dfd_len;
+    uint64_t kvd_off = dfd_off + t->dfd_len;
     uint64_t at = o->total;
     static const uint8_t ident[12] = {0xAB, 0x4B, 0x54, 0x58, 0x20, 0x32,
                                       0x30, 0xBB, 0x0D, 0x0A, 0x1A, 0x0A};
@@ -183,9 +179,9 @@ void mip_ktx2_header(const mip_texfile *t, mip_out *o)
     mip_out_u32(o, n);
     mip_out_u32(o, 0); /* supercompression */
     mip_out_u32(o, (uint32_t)dfd_off);
-    mip_out_u32(o, dfd_len);
+    mip_out_u32(o, t->dfd_len);
     mip_out_u32(o, (uint32_t)kvd_off);
-    mip_out_u32(o, kvd_len);
+    mip_out_u32(o, t->kvd_len);
     mip_out_u64(o, 0);
     mip_out_u64(o, 0);
     for (uint32_t p = 0; p < n; p++) {
@@ -212,39 +208,13 @@ static uh_status kt_prepare(uh_ctx *ctx)
 
 static uh_status kt_process(uh_ctx *ctx)
 {
-    const uh_host *h = mip_host;
     uint32_t n;
     uh_status st = mip_check_chain(ctx, "ktx2.save", &n);
     if (st != UH_OK)
         return st;
     mip_texfile t;
-    mip_ktx2_layout(&t, h->input_info(ctx, 0, 0), n, h->version);
-    mip_out o;
-    if ((st = mip_out_open(ctx, &o, uh_param_str(h, ctx, "path"))) != UH_OK)
-        return st;
-    mip_ktx2_header(&t, &o);
-    size_t rowbytes = (size_t)t.l0.width * t.texel;
-    uint8_t *row = h->alloc(ctx, rowbytes, 64, UH_LIFE_TEMP);
-    if (!row) {
-        mip_out_close(&o);
-        return h->last_status(ctx);
-    }
-    for (uint32_t p = n; p-- > 0 && st == UH_OK;) {
-        mip_out_zero(&o, t.off[p] - o.total);
-        const uh_image *img;
-        if ((st = h->input_image(ctx, 0, p, &img)) != UH_OK)
-            break;
-        size_t rb = (size_t)img->info.width * t.texel;
-        for (uint32_t y = 0; y < img->info.height; y++)
-            mip_out_put(&o,
-                        mip_texfile_row(&t, img->info.width,
-                                        img->data + (size_t)y * img->stride,
-                                        row),
-                        rb);
-    }
-    h->free(ctx, row, rowbytes);
-    uh_status cst = mip_out_close(&o);
-    return st != UH_OK ? st : cst;
+    mip_ktx2_layout(&t, mip_host->input_info(ctx, 0, 0), n, mip_host->version);
+    return mip_texfile_save(ctx, &t);
 }
 
 const uh_node_type mip_type_ktx2 = {

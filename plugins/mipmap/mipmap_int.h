@@ -154,10 +154,11 @@ typedef struct mip_texfile {
     uint32_t channels; /* stored per texel */
     uint32_t texel;    /* bytes per stored texel */
     uint64_t off[MIP_MAX_LEVELS], len[MIP_MAX_LEVELS];
-    uint64_t data_start; /* header bytes, padding included */
-    uint64_t size;       /* of the whole file */
-    uint32_t dxgi;       /* DDS: DXGI format, 0 for the legacy header */
-    char writer[64];     /* KTX2: the KTXwriter value */
+    uint64_t data_start;       /* header bytes, padding included */
+    uint64_t size;             /* of the whole file */
+    uint32_t dxgi;             /* DDS: DXGI format, 0 for the legacy header */
+    uint32_t dfd_len, kvd_len; /* KTX2: data format descriptor, key/values */
+    char writer[64];           /* KTX2: the KTXwriter value */
 } mip_texfile;
 
 /* ktx2.c: levels smallest first, each aligned to lcm(texel, 4). */
@@ -167,6 +168,10 @@ void mip_ktx2_header(const mip_texfile *t, mip_out *o);
 /* dds.c: levels largest first, packed. */
 void mip_dds_layout(mip_texfile *t, const uh_image_info *l0, uint32_t n);
 void mip_dds_header(const mip_texfile *t, mip_out *o);
+
+/* The whole writers: the chain on input port 0 (checked with
+ * mip_check_chain) to the file of parameter "path". */
+uh_status mip_texfile_save(uh_ctx *ctx, const mip_texfile *t);
 
 /* Writes bytes [0, t->data_start) of the file. */
 void mip_texfile_header(const mip_texfile *t, mip_out *o);
