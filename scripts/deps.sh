@@ -3,7 +3,7 @@
 # is missing. Safe to run again: it does nothing when all are present.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev git
-      libuv1-dev libcjson-dev libpng-dev libjpeg62-turbo-dev
+      libuv1-dev libcjson-dev libpng-dev libjpeg62-turbo-dev libisal-dev
       libjpeg-turbo-progs python3 imagemagick time util-linux locales)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -401,7 +401,7 @@ def corpus(d):
     data, rows, plte, tr = make_png(6, 6, 0, 8, extra=bad)
     ch, od, px = expected_pixels(6, 6, 0, 8, rows, plte, tr)
     put("crc_ancillary_30.png", data, kind="valid", width=6, height=6, channels=ch,
-        depth=od, pixels=px, interlaced=0, warning="20 more libpng warnings",
+        depth=od, pixels=px, interlaced=0, warning="20 more PNG warnings",
         no_reference=True)
 
     # 2000 suggested palettes: libpng keeps max_chunks of them.
@@ -457,6 +457,82 @@ def corpus(d):
     data = SIG + ihdr(8, 8, 8, 0) + chunk(b"IDAT", bytes(z)) + IEND
     put("bad_adler.png", data, kind="broken", code=3,
         message="corrupt PNG: ")
+
+    # -- the chunks around and after the image data (png.load walks them
+    # itself for 8/16-bit grey, GA, RGB and RGBA) ---------------------------
+    def split(data, parts):
+        out, i = [], 0
+        for n in parts:
+            out.append(data[i:i + n])
+            i += n
+        return out + [data[i:]]
+
+    good6, rows6, plte6, tr6 = make_png(9, 6, 6, 8)
+    ch6, od6, px6 = expected_pixels(9, 6, 6, 8, rows6, plte6, tr6)
+    head6 = good6[:good6.index(b"IDAT") - 4]
+    z6 = zlib.compress(raw_stream(rows6, 9, 6, 6, 8, 0), 9)
+
+    def rgba6(name, body, **info):
+        put(name, head6 + body, kind=info.pop("kind", "valid"), width=9,
+            height=6, channels=ch6, depth=od6, pixels=px6, interlaced=0, **info)
+
+    tail = chunk(b"tEXt", b"k\0after") + \
+        chunk(b"tIME", struct.pack(">HBBBBB", 2026, 1, 2, 3, 4, 5), crc=7)
+    rgba6("after_idat_chunks.png", chunk(b"IDAT", z6) + tail + IEND,
+          warning="tIME: CRC error", no_reference=True)
+    rgba6("idat_zero_length.png", chunk(b"IDAT", b"") + b"".join(
+        chunk(b"IDAT", part) + chunk(b"IDAT", b"") for part in split(z6, [1, 1, 5])) + IEND)
+    rgba6("idat_after_text.png", chunk(b"IDAT", z6) + chunk(b"tEXt", b"k\0v") +
+          chunk(b"IDAT", b"\0\0\0") + IEND, warning="IDAT: Too many IDATs found")
+    rgba6("idat_extra_bytes.png", chunk(b"IDAT", z6 + b"junk") + IEND,
+          warning="IDAT: Extra compressed data")
+    rgba6("iend_not_empty.png", chunk(b"IDAT", z6) + chunk(b"IEND", b"x"),
+          warning="IEND: invalid")
+    rgba6("critical_after_idat.png", chunk(b"IDAT", z6) + chunk(b"QUUX", b"1") + IEND,
+          kind="broken", code=3, message="corrupt PNG: QUUX: unknown critical chunk")
+    rgba6("crc_iend.png", chunk(b"IDAT", z6) + chunk(b"IEND", b"", crc=5),
+          kind="broken", code=3, message="corrupt PNG: IEND: CRC error")
+    body = chunk(b"IDAT", z6) + IEND
+    rgba6("trunc_iend_crc.png", body[:-2], kind="broken", code=3,
+          message="truncated PNG: the file ends after %d bytes, in the CRC of IEND"
+          % (len(head6) + len(body) - 2))
+    body = chunk(b"IDAT", z6) + chunk(b"tEXt", b"k\0" + bytes(100)) + IEND
+    rgba6("trunc_text_after_idat.png", body[:len(z6) + 12 + 8 + 50], kind="broken",
+          code=3, message="truncated PNG: the file ends after %d bytes, inside tEXt"
+          % (len(head6) + len(z6) + 12 + 8 + 50))
+    rgba6("trunc_idat_crc.png", chunk(b"IDAT", z6)[:len(z6) + 10], kind="broken",
+          code=3, message="truncated PNG: the file ends after %d bytes, in the CRC of IDAT"
+          % (len(head6) + len(z6) + 10))
+    rgba6("crc_second_idat.png", b"".join(
+        chunk(b"IDAT", part, crc=(1 if i == 1 else None))
+        for i, part in enumerate(split(z6, [40]))) + IEND,
+          kind="broken", code=3, message="corrupt PNG: IDAT: CRC error")
+    rgba6("idat_then_iend_early.png", chunk(b"IDAT", z6[:len(z6) // 2]) + IEND,
+          kind="broken", code=3, message="corrupt PNG: Not enough image data")
+    rgba6("zlib_no_adler.png", chunk(b"IDAT", z6[:-4]) + IEND, kind="broken", code=3,
+          message="corrupt PNG: Not enough image data")
+    zb = bytearray(z6)
+    zb[1] ^= 0x01  # FCHECK no longer makes the header a multiple of 31
+    rgba6("zlib_bad_header.png", chunk(b"IDAT", bytes(zb)) + IEND, kind="broken",
+          code=3, message="corrupt PNG: IDAT: incorrect header check")
+    zb = bytearray(z6)
+    zb[-1] ^= 0x40
+    rgba6("zlib_bad_adler_rgba.png", chunk(b"IDAT", bytes(zb)) + IEND, kind="broken",
+          code=3, message="corrupt PNG: IDAT: incorrect data check")
+    raw = bytearray(raw_stream(rows6, 9, 6, 6, 8, 0))
+    raw[3 * (1 + 9 * 4)] = 5  # row 3's filter type
+    rgba6("bad_filter_type.png", chunk(b"IDAT", zlib.compress(bytes(raw))) + IEND,
+          kind="broken", code=3, message="corrupt PNG: bad adaptive filter value")
+    zb = bytearray(zlib.compress(raw_stream(rows6, 9, 6, 6, 8, 0), 0))
+    zb[2] |= 0x06  # the stored block's type bits: 3 is reserved
+    rgba6("zlib_bad_block.png", chunk(b"IDAT", bytes(zb)) + IEND, kind="broken",
+          code=3, message="corrupt PNG: IDAT: invalid block type")
+
+    # Rows longer than a third of the inflate buffer, over many refills.
+    data, rows, plte, tr = make_png(1500, 70, 2, 16, seed=3, idat_split=70000)
+    ch, od, px = expected_pixels(1500, 70, 2, 16, rows, plte, tr)
+    put("wide_rgb16.png", data, kind="valid", width=1500, height=70, channels=ch,
+        depth=od, pixels=px, interlaced=0)
 
     put("not_png_jpeg.png", bytes([0xff, 0xd8, 0xff, 0xe0, 0, 16]) + b"JFIF\0" +
         bytes(200), kind="broken", code=3,

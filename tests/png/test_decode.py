@@ -52,7 +52,7 @@ for m in pngtest.manifest():
 code, out, err = pngtest.harness("decode", pngtest.corpus_file("crc_ancillary_30.png"))
 uhtest.eq(code, 0, "30 bad ancillary CRCs: exit")
 uhtest.eq(err.count("libpng: teSt: CRC error"), 10, "warning lines shown")
-uhtest.check(err.strip().endswith("crc_ancillary_30.png: 20 more libpng warnings"), err)
+uhtest.check(err.strip().endswith("crc_ancillary_30.png: 20 more PNG warnings"), err)
 
 # max_chunks bounds the sPLT chunks libpng keeps: less memory with 10.
 peaks = {}
