@@ -61,10 +61,13 @@ static void copy_text(char *dst, size_t cap, const char *src)
 typedef struct pngio {
     uh_ctx *ctx;
     char path[PATH_SIZE];
-    char msg[MSG_SIZE]; /* libpng's error message */
-    int io_failed;      /* a host file call failed (host recorded why) */
-    int truncated;      /* the input ended early */
-    uint32_t warnings;  /* libpng warnings seen */
+    char msg[MSG_SIZE];    /* libpng's error message */
+    int io_failed;         /* a host file call failed (host recorded why) */
+    int truncated;         /* the input ended early */
+    uint32_t warnings;     /* warnings seen (libpng's and png.load's own) */
+    uint32_t max_warnings; /* one more fails png.load (max_warnings) */
+    int warn_over;         /* that happened */
+    char last_warning[MSG_SIZE];
 } pngio;
 
 static png_voidp pngio_malloc(png_structp png, png_alloc_size_t size)
@@ -107,12 +110,21 @@ static void pngio_warning(png_structp png, png_const_charp msg)
     if (++io->warnings <= WARN_LINES)
         host->log(io->ctx, UH_LOG_WARN, "%s: libpng: %s", io->path,
                   msg ? msg : "warning");
+    if (io->warnings > io->max_warnings) {
+        /* One too many: unwind as for an error (png.load only; png.save
+         * never sets a limit). */
+        io->warn_over = 1;
+        snprintf(io->last_warning, sizeof(io->last_warning), "libpng: %s",
+                 msg ? msg : "warning");
+        png_error(png, "too many warnings");
+    }
 }
 
-/* A warning of the plugin's own PNG reader, counted with libpng's. */
-static void pngio_warnf(pngio *io, const char *fmt, ...)
+/* A warning of the plugin's own PNG reader, counted with libpng's.
+ * Returns 1 when it is one more than max_warnings (the caller fails). */
+static int pngio_warnf(pngio *io, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void pngio_warnf(pngio *io, const char *fmt, ...)
+static int pngio_warnf(pngio *io, const char *fmt, ...)
 {
     char msg[MSG_SIZE];
     va_list ap;
@@ -121,6 +133,11 @@ static void pngio_warnf(pngio *io, const char *fmt, ...)
     va_end(ap);
     if (++io->warnings <= WARN_LINES)
         host->log(io->ctx, UH_LOG_WARN, "%s: %s", io->path, msg);
+    if (io->warnings <= io->max_warnings)
+        return 0;
+    io->warn_over = 1;
+    copy_text(io->last_warning, sizeof(io->last_warning), msg);
+    return 1;
 }
 
 static void pngio_warn_summary(pngio *io)
@@ -272,6 +289,15 @@ static uh_status pngsrc_truncated(pngsrc *s, const char *where, uint32_t type)
                       s->io.path, (unsigned long long)s->consumed, where, name);
 }
 
+/* The failure for one warning more than max_warnings. */
+static uh_status pngsrc_warn_failed(pngsrc *s)
+{
+    return host->fail(s->io.ctx, UH_ECORRUPT,
+                      "%s: more than %u PNG warnings (max_warnings); the "
+                      "last: %s",
+                      s->io.path, s->io.max_warnings, s->io.last_warning);
+}
+
 /* Returns the status for a libpng failure: the host's if one of its calls
  * failed (memory, file), else UH_ECORRUPT with libpng's message. */
 static uh_status pngsrc_failed(pngsrc *s)
@@ -280,6 +306,8 @@ static uh_status pngsrc_failed(pngsrc *s)
     uh_status st = host->last_status(ctx);
     if (st != UH_OK)
         return st;
+    if (s->io.warn_over)
+        return pngsrc_warn_failed(s);
     if (s->io.io_failed)
         return host->fail(ctx, UH_EIO, "%s: read failed", s->io.path);
     if (s->io.truncated) {
@@ -595,8 +623,8 @@ static uh_status fast_end_chunk(pngsrc *s)
         return fast_chunk_corrupt(s, "CRC error");
     char name[5];
     chunk_name(name, s->chunk);
-    pngio_warnf(&s->io, "%s: CRC error", name);
-    return UH_OK;
+    return pngio_warnf(&s->io, "%s: CRC error", name) ? pngsrc_warn_failed(s)
+                                                      : UH_OK;
 }
 
 /* Reads the next chunk's header: s->chunk, s->left and the CRC of the
@@ -804,10 +832,10 @@ static uh_status fast_finish(pngsrc *s)
             return st;
         extra |= s->ztail > 0;
     }
-    if (extra)
-        pngio_warnf(&s->io, "IDAT: Too much image data");
-    else if (s->zs->avail_in > 0 || s->left > 0)
-        pngio_warnf(&s->io, "IDAT: Extra compressed data");
+    if (extra ? pngio_warnf(&s->io, "IDAT: Too much image data")
+              : (s->zs->avail_in > 0 || s->left > 0) &&
+                    pngio_warnf(&s->io, "IDAT: Extra compressed data"))
+        return pngsrc_warn_failed(s);
     s->zs->avail_in = 0;
     if ((st = fast_skip(s)) != UH_OK || (st = fast_end_chunk(s)) != UH_OK)
         return st;
@@ -817,18 +845,20 @@ static uh_status fast_finish(pngsrc *s)
             return st;
         uint32_t type = s->chunk;
         if (type == CHUNK_IEND) {
-            if (s->left > 0)
-                pngio_warnf(&s->io, "IEND: invalid");
+            if (s->left > 0 && pngio_warnf(&s->io, "IEND: invalid"))
+                return pngsrc_warn_failed(s);
             if ((st = fast_skip(s)) != UH_OK ||
                 (st = fast_end_chunk(s)) != UH_OK)
                 return st;
             break;
         }
         if (type == CHUNK_IDAT) {
-            if (s->left > 0 || after_other)
-                pngio_warnf(&s->io, "IDAT: Too many IDATs found");
+            if ((s->left > 0 || after_other) &&
+                pngio_warnf(&s->io, "IDAT: Too many IDATs found"))
+                return pngsrc_warn_failed(s);
         } else if (type == CHUNK_PLTE) {
-            pngio_warnf(&s->io, "PLTE: out of place");
+            if (pngio_warnf(&s->io, "PLTE: out of place"))
+                return pngsrc_warn_failed(s);
         } else if (chunk_is_critical(type)) {
             return fast_chunk_corrupt(s, type == CHUNK_IHDR
                                              ? "out of place"
@@ -926,6 +956,7 @@ static uh_status pngload_prepare(uh_ctx *ctx)
         return host->last_status(ctx);
     memset(s, 0, sizeof(*s));
     s->io.ctx = ctx;
+    s->io.max_warnings = (uint32_t)uh_param_int(host, ctx, "max_warnings");
     copy_text(s->io.path, sizeof(s->io.path), path);
     s->buf = host->alloc(ctx, IO_BUF_SIZE, 0, UH_LIFE_NODE);
     uh_status st = s->buf ? host->file_open_read(ctx, path, &s->file)
@@ -1494,6 +1525,7 @@ static uh_status pngsave_prepare(uh_ctx *ctx)
         return host->last_status(ctx);
     memset(d, 0, sizeof(*d));
     d->io.ctx = ctx;
+    d->io.max_warnings = UINT32_MAX;
     copy_text(d->io.path, sizeof(d->io.path), path);
     d->in = *in;
     d->depth = depth == DEPTH_8             ? 8
@@ -1728,6 +1760,17 @@ static const uh_param_desc p_max_chunks = {
     .doc = "most ancillary chunks (sPLT, unknown) libpng keeps in memory; "
            "the rest are dropped with a warning",
 };
+static const uh_param_desc p_max_warnings = {
+    .struct_size = sizeof(uh_param_desc),
+    .name = "max_warnings",
+    .type = UH_PARAM_INTEGER,
+    .flags = UH_PARAM_RANGE,
+    .def = 1e9,
+    .min = 0,
+    .max = 1e9,
+    .doc = "warnings tolerated (libpng's and the decoder's: bad ancillary "
+           "CRCs, invalid chunks); one more fails (0: fail on the first)",
+};
 /* Hints a PNG cannot use (it has no reduced-size decode): accepted so that
  * a generic `load` node, which may become png.load or jpeg.load, takes the
  * same parameters for either. */
@@ -1753,8 +1796,9 @@ static const uh_param_desc p_fit_height = {
     .doc = "ignored, like fit_width",
 };
 static const uh_param_desc *const load_params[] = {
-    &p_load_path,  &p_max_dimension, &p_max_pixels, &p_max_chunk_bytes,
-    &p_max_chunks, &p_fit_width,     &p_fit_height, NULL};
+    &p_load_path,       &p_max_dimension, &p_max_pixels,
+    &p_max_chunk_bytes, &p_max_chunks,    &p_max_warnings,
+    &p_fit_width,       &p_fit_height,    NULL};
 
 static const uh_node_type png_load = {
     .struct_size = sizeof(uh_node_type),

@@ -5,6 +5,7 @@ failure.
 
 Usage: test_cli_broken.py CORPUS"""
 
+import json
 import os
 import shutil
 import subprocess
@@ -58,4 +59,20 @@ for name in ("trunc_idat.png", "trunc_late.png"):
     uhtest.expect(["run", g, "--threads", 4], 3, contains="truncated PNG")
     uhtest.eq(open(dst, "rb").read(), old, "%s: existing output after a failed run" % name)
     uhtest.eq(sorted(os.listdir(tmp)), ["g.json", "out.png"], "%s: files left" % name)
+os.remove(dst)
+
+# max_warnings through the generic `load` node, which takes it for PNG and
+# JPEG alike: a file with 30 bad ancillary CRCs fails at 5, passes at 30.
+src = pngtest.corpus_file("crc_ancillary_30.png")
+with open(os.path.join(tmp, "g.json"), "w") as f:
+    json.dump({"uberhost": 1, "nodes": {
+        "src": {"type": "load", "params": {"path": src, "max_warnings": 5}},
+        "out": {"type": "png.save", "params": {"path": dst}, "inputs": {"image": "src"}}}}, f)
+g = os.path.join(tmp, "g.json")
+uhtest.expect(["run", g], 3, contains="/nodes/src (png.load, ")
+uhtest.expect(["run", g], 3, contains="%s: more than 5 PNG warnings (max_warnings); the last: "
+              "libpng: teSt: CRC error" % src)
+uhtest.check(not os.path.exists(dst), "max_warnings: no output")
+uhtest.expect(["run", g, "--set", "src.max_warnings=30"], 0)
+uhtest.check(os.path.exists(dst), "max_warnings 30: output written")
 uhtest.done()

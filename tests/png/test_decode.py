@@ -54,6 +54,30 @@ uhtest.eq(code, 0, "30 bad ancillary CRCs: exit")
 uhtest.eq(err.count("libpng: teSt: CRC error"), 10, "warning lines shown")
 uhtest.check(err.strip().endswith("crc_ancillary_30.png: 20 more PNG warnings"), err)
 
+# max_warnings: 30 warnings pass at 30 and fail at 29 (exit 3, naming the
+# last one); the decoder's own warnings (after the image data) count too.
+code, out, err = pngtest.harness("decode", pngtest.corpus_file("crc_ancillary_30.png"),
+                                 "--set", "load.max_warnings=30")
+uhtest.eq(code, 0, "30 warnings, max_warnings 30: exit (%s)" % err.strip())
+code, out, err = pngtest.harness("decode", pngtest.corpus_file("crc_ancillary_30.png"),
+                                 "--set", "load.max_warnings=29")
+uhtest.eq(code, 3, "30 warnings, max_warnings 29: exit")
+uhtest.check("crc_ancillary_30.png: more than 29 PNG warnings (max_warnings); the last: "
+             "libpng: teSt: CRC error" in err, err)
+for name, last in (("after_idat_chunks.png", "tIME: CRC error"),
+                   ("extra_rows.png", "IDAT: Too much image data"),
+                   ("idat_after_text.png", "IDAT: Too many IDATs found"),
+                   ("gama_zero.png", "libpng: gAMA: gamma value out of range")):
+    code, out, err = pngtest.harness("decode", pngtest.corpus_file(name),
+                                     "--set", "load.max_warnings=0")
+    uhtest.eq(code, 3, "%s, max_warnings 0: exit" % name)
+    uhtest.check("%s: more than 0 PNG warnings (max_warnings); the last: %s" % (name, last)
+                 in err, err)
+    uhtest.check("leaked" not in err, err)
+    code, out, err = pngtest.harness("decode", pngtest.corpus_file(name),
+                                     "--set", "load.max_warnings=1")
+    uhtest.eq(code, 0, "%s, max_warnings 1: exit (%s)" % (name, err.strip()))
+
 # max_chunks bounds the sPLT chunks libpng keeps: less memory with 10.
 peaks = {}
 for n in (10, 1000):
