@@ -43,6 +43,16 @@ uhtest.check("/nodes/out (png.save" in err and target in err and "File too large
              "ulimit -f: stderr %r" % err)
 uhtest.eq(os.listdir(outdir), ["big.png"], "ulimit -f: no temp file left")
 uhtest.eq(open(target, "rb").read(), b"old", "ulimit -f: old file intact")
+# The same with compression 1 (the plugin's own IDAT writer).
+gbig1 = graph(tmp, "gbig1.json", big, target, save={"compression": 1})
+p = subprocess.run(["bash", "-c", 'trap "" XFSZ; ulimit -f 100; exec "$0" run "$1"',
+                    uhtest.BIN, gbig1], env=e, capture_output=True, timeout=60)
+err = p.stderr.decode("utf-8", "replace")
+uhtest.eq(p.returncode, 6, "ulimit -f, compression 1: exit (%s)" % err.strip())
+uhtest.check("/nodes/out (png.save" in err and target in err and "File too large" in err,
+             "ulimit -f, compression 1: stderr %r" % err)
+uhtest.eq(os.listdir(outdir), ["big.png"], "ulimit -f, compression 1: no temp file left")
+uhtest.eq(open(target, "rb").read(), b"old", "ulimit -f, compression 1: old file intact")
 
 # A read-only directory, as nobody.
 setpriv = shutil.which("setpriv")

@@ -2,7 +2,8 @@
 repeated with allocation 1, 2, 3, ... failing (and every later one), and
 each run must leak nothing, say why it failed, and exit 4 (out of memory)
 or as the unfailed run did. Covers the decoder (every colour type, and
-broken files), the streaming encoder, and the palette/interlace encoder.
+broken files), the streaming encoder (libpng's and, at compression 1-3,
+the plugin's own), and the palette/interlace encoder.
 
 Usage: test_oom.py CORPUS HARNESS"""
 
@@ -21,6 +22,10 @@ cases = [
     ("ct3_d8_trns_37x23.png", ("save.palette=true",)),
     ("ct6_d16_37x23.png", ("save.interlace=true", "save.depth=8")),
     ("ct3_d2_37x23.png", ("save.palette=true", "save.interlace=true")),
+    # The own reader and writer: every allocation of both failing in turn.
+    ("ct2_d16_37x23.png", ("save.compression=1",)),
+    ("after_idat_chunks.png", ("save.compression=3",)),
+    ("zlib_bad_header.png", ()), ("trunc_idat_crc.png", ()),
 ]
 for name, opts in cases:
     args = ["oom", pngtest.corpus_file(name), dst, "--band", 4]
