@@ -12,7 +12,7 @@
 #include <string.h>
 #include <uberhost/uh_sdk.h>
 
-#include "filter.h"
+#include "idatw.h"
 #include "unfilter.h"
 
 static const uh_host *host;
@@ -1142,18 +1142,9 @@ typedef struct pngdst {
     uint32_t n_colors;
     uint8_t plte[256][4];
 
-    /* The own IDAT writer (compression 1-3, streaming): rows filtered by
-     * filter.c, deflated by ISA-L, written as IDAT chunks here. */
+    /* The own IDAT writer (compression 1-3, streaming): idatw.c. */
     int fast;
-    unsigned bpp;   /* bytes per whole pixel */
-    unsigned fmask; /* filters to choose from, bit per type */
-    struct isal_zstream *zs;
-    uint8_t *zlevel; /* ISA-L's level buffer */
-    size_t zlevel_size;
-    uint8_t *zout; /* IDAT data gathered, ZOUT_SIZE bytes */
-    uint8_t *cur;  /* this row, big endian; then the previous one */
-    uint8_t *prev;
-    uint8_t *ftmp; /* two filtered rows of 1 + rowbytes */
+    png_idatw idw;
 } pngdst;
 
 #define ZOUT_SIZE (256u << 10) /* IDAT chunk size of the own writer */
@@ -1362,146 +1353,24 @@ static int pngdst_try_end(pngdst *d)
 
 /* -- the own IDAT writer ------------------------------------------------- */
 /* For compression 1 to 3 (when the file is neither interlaced nor a
- * palette) png.save writes the image data itself: libpng writes the
- * signature, IHDR and the colour-space chunks, then each row is filtered
- * by filter.c (the `filter` parameter; "default" and "all" choose per row
- * by libpng's heuristic), deflated by ISA-L at that level (a zlib stream
- * with its Adler-32, 32 KiB window) and written in IDAT chunks of 256
- * KiB, then IEND. ISA-L's level 1 makes files about 5 % smaller than
- * zlib's level 1 at 4-5x its speed (40x zlib's level 6). */
+ * palette) png.save writes the image data itself (idatw.c): libpng writes
+ * the signature, IHDR and the colour-space chunks, then each row is
+ * filtered (the `filter` parameter; "default" and "all" choose per row by
+ * libpng's heuristic), deflated by ISA-L at that level and written in IDAT
+ * chunks of 256 KiB, then IEND. */
 
-static void put_be32(uint8_t *p, uint32_t v)
+static uh_status fastw_put(void *arg, const uint8_t *data, size_t n)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    return pngdst_put(arg, data, n);
 }
 
-/* Writes one chunk: length, type, data, CRC. */
-static uh_status fastw_chunk(pngdst *d, const char *type, const uint8_t *data,
-                             size_t n)
-{
-    static const uint8_t none[1] = {0};
-    uint8_t head[8], tail[4];
-    put_be32(head, (uint32_t)n);
-    memcpy(head + 4, type, 4);
-    uint32_t crc = crc32_gzip_refl(0, head + 4, 4);
-    crc = crc32_gzip_refl(crc, n ? data : none, n);
-    put_be32(tail, crc);
-    uh_status st = pngdst_put(d, head, 8);
-    if (st == UH_OK && n > 0)
-        st = pngdst_put(d, data, n);
-    return st == UH_OK ? pngdst_put(d, tail, 4) : st;
-}
-
-static void fastw_free(pngdst *d)
-{
-    uh_ctx *ctx = d->io.ctx;
-    host->free(ctx, d->zs, sizeof(*d->zs));
-    host->free(ctx, d->zlevel, d->zlevel_size);
-    host->free(ctx, d->zout, ZOUT_SIZE);
-    host->free(ctx, d->cur, d->rowbytes);
-    host->free(ctx, d->prev, d->rowbytes);
-    host->free(ctx, d->ftmp, 2 * (d->rowbytes + 1));
-    d->zs = NULL;
-    d->zlevel = d->zout = d->cur = d->prev = d->ftmp = NULL;
-}
-
-/* After the header: the deflate state and the row buffers. */
 static uh_status fastw_begin(pngdst *d)
 {
-    static const size_t level_sizes[] = {
-        0, ISAL_DEF_LVL1_DEFAULT, ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
     static const unsigned masks[] = {0x1f, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1f};
-    uh_ctx *ctx = d->io.ctx;
-    d->zlevel_size = level_sizes[d->compression];
-    d->zs = host->alloc(ctx, sizeof(*d->zs), 0, UH_LIFE_NODE);
-    d->zlevel =
-        d->zs ? host->alloc(ctx, d->zlevel_size, 64, UH_LIFE_NODE) : NULL;
-    d->zout = d->zlevel ? host->alloc(ctx, ZOUT_SIZE, 0, UH_LIFE_NODE) : NULL;
-    d->cur = d->zout ? host->alloc(ctx, d->rowbytes, 0, UH_LIFE_NODE) : NULL;
-    d->prev = d->cur ? host->alloc(ctx, d->rowbytes, 0, UH_LIFE_NODE) : NULL;
-    d->ftmp = d->prev ? host->alloc(ctx, 2 * (d->rowbytes + 1), 0, UH_LIFE_NODE)
-                      : NULL;
-    if (!d->ftmp)
-        return host->last_status(ctx);
-    memset(d->prev, 0, d->rowbytes);
-    isal_deflate_init(d->zs);
-    d->zs->level = (uint32_t)d->compression;
-    d->zs->level_buf = d->zlevel;
-    d->zs->level_buf_size = (uint32_t)d->zlevel_size;
-    d->zs->gzip_flag = IGZIP_ZLIB;
-    d->zs->next_out = d->zout;
-    d->zs->avail_out = ZOUT_SIZE;
-    d->bpp = d->in.channels * (d->depth / 8);
-    d->fmask = masks[d->filter];
-    return UH_OK;
-}
-
-/* Deflates n bytes (last: and ends the stream), writing full IDATs. */
-static uh_status fastw_deflate(pngdst *d, const uint8_t *in, size_t n, int last)
-{
-    struct isal_zstream *zs = d->zs;
-    uh_status st;
-    zs->next_in = (uint8_t *)(uintptr_t)in; /* ISA-L only reads it */
-    zs->avail_in = (uint32_t)n;
-    zs->end_of_stream = last ? 1 : 0;
-    zs->flush = NO_FLUSH;
-    for (;;) {
-        if (zs->avail_out == 0) {
-            if ((st = fastw_chunk(d, "IDAT", d->zout, ZOUT_SIZE)) != UH_OK)
-                return st;
-            zs->next_out = d->zout;
-            zs->avail_out = ZOUT_SIZE;
-        }
-        int r = isal_deflate(zs);
-        if (r != COMP_OK)
-            return host->fail(d->io.ctx, UH_EINTERNAL,
-                              "%s: ISA-L deflate failed (%d)", d->io.path, r);
-        if (zs->avail_out == 0)
-            continue;
-        if (last ? zs->internal_state.state == ZSTATE_END : zs->avail_in == 0)
-            break;
-    }
-    if (last && zs->avail_out < ZOUT_SIZE)
-        return fastw_chunk(d, "IDAT", d->zout, ZOUT_SIZE - zs->avail_out);
-    return UH_OK;
-}
-
-/* One converted row (16-bit samples in the machine's order). */
-static uh_status fastw_row(pngdst *d, const uint8_t *row)
-{
-    if (d->depth == 16 && little_endian()) {
-        for (size_t k = 0; k + 1 < d->rowbytes; k += 2) {
-            d->cur[k] = row[k + 1];
-            d->cur[k + 1] = row[k];
-        }
-    } else {
-        memcpy(d->cur, row, d->rowbytes);
-    }
-    const uint8_t *f = d->ftmp;
-    unsigned m = d->fmask;
-    if (m & (m - 1)) { /* more than one filter: choose */
-        f = png_filter_best(m, d->bpp, d->cur, d->prev, d->ftmp, d->rowbytes);
-    } else {
-        int type = 0;
-        while (!(m & (1u << type)))
-            type++;
-        png_filter_row(type, d->bpp, d->cur, d->prev, d->ftmp, d->rowbytes);
-    }
-    uh_status st = fastw_deflate(d, f, d->rowbytes + 1, 0);
-    uint8_t *t = d->prev;
-    d->prev = d->cur;
-    d->cur = t;
-    return st;
-}
-
-/* After the last row: the end of the zlib stream, IEND. */
-static uh_status fastw_end(pngdst *d)
-{
-    uh_status st = fastw_deflate(d, NULL, 0, 1);
-    return st == UH_OK ? fastw_chunk(d, "IEND", NULL, 0) : st;
+    return png_idatw_begin(&d->idw, host, d->io.ctx, fastw_put, d, d->rowbytes,
+                           d->in.channels * (d->depth / 8),
+                           d->depth == 16 && little_endian(), d->compression,
+                           masks[d->filter], ZOUT_SIZE, 0);
 }
 
 /* -- conversion ---------------------------------------------------------- */
@@ -1670,7 +1539,7 @@ static void pngdst_destroy(pngdst *d)
     host->free(ctx, d->wbuf, IO_BUF_SIZE);
     host->free(ctx, d->row, d->rowbytes);
     host->free(ctx, d->image, d->image_bytes);
-    fastw_free(d);
+    png_idatw_free(&d->idw, ctx);
     host->free(ctx, d, sizeof(*d));
 }
 
@@ -1811,10 +1680,10 @@ static uh_status pngdst_finish(pngdst *d)
         d->image_bytes = 0;
     }
     if (d->fast) {
-        uh_status fst = fastw_end(d);
+        uh_status fst = png_idatw_end(&d->idw, ctx);
         if (fst != UH_OK)
             return fst;
-        fastw_free(d);
+        png_idatw_free(&d->idw, ctx);
     } else if (pngdst_try_end(d) != 0) {
         return pngdst_failed(d);
     }
@@ -1859,7 +1728,7 @@ static uh_status pngsave_rows(uh_ctx *ctx, void *seq, uh_rows *band)
         }
         pngdst_convert(d, src, d->row);
         if (d->fast) {
-            if ((st = fastw_row(d, d->row)) != UH_OK)
+            if ((st = png_idatw_row(&d->idw, ctx, d->row)) != UH_OK)
                 return st;
         } else if (pngdst_try_row(d, d->row) != 0) {
             return pngdst_failed(d);
