@@ -6,6 +6,8 @@
 
 #include <uberhost/uh_sdk.h>
 
+#include "idatw.h" /* plugins/png: the PNG image data written with ISA-L */
+
 #include "filters.h"
 
 /* Set by init(); valid until fini(). */
@@ -118,12 +120,16 @@ typedef struct mip_pngw {
     mip_out out;
     void *png, *info; /* libpng's write and info structs */
     int open;
+    int fast; /* compression 1-3: the image data from idatw.c */
+    png_idatw idw;
     char path[1024];
     char msg[256];
 } mip_pngw;
 
 /* Opens `path` and writes the header of an image shaped like `info`
- * (sample u8 or u16). On failure nothing is left open. */
+ * (sample u8 or u16). `level` is the deflate level: 1-3 are ISA-L's (the
+ * rows then go through plugins/png/idatw.c), 0 and 4-9 zlib's through
+ * libpng. On failure nothing is left open. */
 uh_status mip_png_open(uh_ctx *ctx, mip_pngw *w, const char *path,
                        const uh_image_info *info, int level);
 uh_status mip_png_row(uh_ctx *ctx, mip_pngw *w, const void *row);

@@ -93,6 +93,14 @@ static void pw_flush(png_structp png)
     (void)png;
 }
 
+/* idatw.c's output function: the same file, after libpng's header. */
+static uh_status pw_put(void *arg, const uint8_t *data, size_t n)
+{
+    mip_pngw *w = arg;
+    mip_out_put(&w->out, data, n);
+    return w->out.status;
+}
+
 /* The status for a libpng failure: the host's if a host call failed. */
 static uh_status pw_failed(mip_pngw *w)
 {
@@ -178,12 +186,30 @@ uh_status mip_png_open(uh_ctx *ctx, mip_pngw *w, const char *path,
         mip_png_abort(ctx, w);
         return st;
     }
+    if (level >= 1 && level <= 3) {
+        /* Many levels may be open at once (mip.stream_png): ISA-L's small
+         * level buffer and 64 KiB IDATs. */
+        const uint16_t one = 1;
+        unsigned bytes = info->sample == UH_SAMPLE_U8 ? 1u : 2u;
+        st = png_idatw_begin(&w->idw, mip_host, ctx, pw_put, w,
+                             (size_t)info->width * info->channels * bytes,
+                             info->channels * bytes,
+                             bytes == 2 && *(const uint8_t *)&one == 1, level,
+                             0x1f, 64u << 10, 1);
+        if (st != UH_OK) {
+            mip_png_abort(ctx, w);
+            return st;
+        }
+        w->fast = 1;
+    }
     return UH_OK;
 }
 
 uh_status mip_png_row(uh_ctx *ctx, mip_pngw *w, const void *row)
 {
     pw_bind(ctx, w);
+    if (w->fast)
+        return png_idatw_row(&w->idw, ctx, row);
     if (try_row(w, row) != 0)
         return pw_failed(w);
     return UH_OK;
@@ -192,7 +218,15 @@ uh_status mip_png_row(uh_ctx *ctx, mip_pngw *w, const void *row)
 uh_status mip_png_close(uh_ctx *ctx, mip_pngw *w)
 {
     pw_bind(ctx, w);
-    if (try_end(w) != 0) {
+    if (w->fast) {
+        uh_status st = png_idatw_end(&w->idw, ctx);
+        if (st != UH_OK) {
+            mip_png_abort(ctx, w);
+            return st;
+        }
+        png_idatw_free(&w->idw, ctx);
+        w->fast = 0;
+    } else if (try_end(w) != 0) {
         uh_status st = pw_failed(w);
         mip_png_abort(ctx, w);
         return st;
@@ -208,6 +242,8 @@ uh_status mip_png_close(uh_ctx *ctx, mip_pngw *w)
 void mip_png_abort(uh_ctx *ctx, mip_pngw *w)
 {
     pw_bind(ctx, w);
+    png_idatw_free(&w->idw, ctx);
+    w->fast = 0;
     if (w->png) {
         png_structp png = w->png;
         png_infop pi = w->info;

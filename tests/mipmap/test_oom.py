@@ -18,6 +18,8 @@ if half == "a":
         "mip": {"type": "mipmap", "params": {"alpha_ref": 0.5}, "inputs": {"image": "src"}},
         "box": {"type": "mipmap", "params": {"filter": "box", "from_base": True}, "inputs": {"image": "src"}},
         "p": {"type": "mip.save_png", "params": {"dir": "out/p"}, "inputs": {"levels": "mip"}},
+        "p1": {"type": "mip.save_png", "params": {"dir": "out/p1", "compression": 1},
+               "inputs": {"levels": "box"}},
         "k": {"type": "ktx2.save", "params": {"path": "out/t.ktx2"}, "inputs": {"levels": "box"}},
         "d": {"type": "dds.save", "params": {"path": "out/t.dds"}, "inputs": {"levels": "mip"}},
         "sk": {"type": "mip.stream_ktx2", "params": {"path": "out/s.ktx2"}, "inputs": {"image": "src"}},
@@ -28,7 +30,8 @@ else:
         "rip": {"type": "ripmap", "inputs": {"image": "src"}},
         "a": {"type": "mip.atlas", "params": {"manifest": "out/a.json"}, "inputs": {"levels": "rip"}},
         "as": {"type": "png.save", "params": {"path": "out/a.png"}, "inputs": {"image": "a"}},
-        "s": {"type": "mip.stream_png", "params": {"dir": "out/s"}, "inputs": {"image": "src"}},
+        "s": {"type": "mip.stream_png", "params": {"dir": "out/s", "compression": 2},
+              "inputs": {"image": "src"}},
         "sd": {"type": "mip.stream_dds", "params": {"path": "out/s.dds", "filter": "lanczos3"},
                "inputs": {"image": "src"}},
     }
