@@ -1907,7 +1907,8 @@ static const uh_param_desc p_filter = {
     .type = UH_PARAM_ENUM,
     .def_text = "default",
     .values = filter_names,
-    .doc = "row filters libpng may choose from; default: libpng's choice",
+    .doc = "row filters to choose from; default: libpng's rule (none for "
+           "palettes, else adaptive among all five)",
 };
 static const uh_param_desc p_depth = {
     .struct_size = sizeof(uh_param_desc),
