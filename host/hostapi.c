@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <uberhost/ext/file-at.h>
+#include <uberhost/ext/image-pass.h>
 
 #include "exitcode.h"
 #include "image.h"
@@ -739,11 +740,68 @@ static const uh_ext_file_at ext_file_at = {
     .write_at = h_file_write_at,
 };
 
+/* ------------------------------------------------------------------------ */
+/* Extension uh.image-pass/1: an input image passed on as an output        */
+
+static uh_status h_pass_input(uh_ctx *ctx, uint32_t in_port, uint32_t in_index,
+                              uint32_t out_port, uint32_t out_index)
+{
+    if (!ctx)
+        return UH_EINVAL;
+    node_rt *nr = ctx->node;
+    if (nr->phase != PHASE_EXECUTE || nr->strip)
+        return h_fail(ctx, UH_EINVAL, "pass_input() outside process()");
+    out_slot *in = input_slot(ctx, in_port, NULL);
+    if (!in || (in->type != UH_PORT_IMAGE && in->type != UH_PORT_IMAGE_LIST) ||
+        in_index >= in->n || !in->images[in_index].data)
+        return h_fail(ctx, UH_EINVAL,
+                      "pass_input(): no whole image %u on input port %u",
+                      (unsigned)in_index, (unsigned)in_port);
+    if (out_port >= nr->kind->n_outputs || out_index >= nr->outs[out_port].n)
+        return h_fail(ctx, UH_EINVAL,
+                      "pass_input(): image %u of output port %u was not "
+                      "declared",
+                      (unsigned)out_index, (unsigned)out_port);
+    const uh_image *src = &in->images[in_index];
+    out_slot *s = &nr->outs[out_port];
+    uh_image *img = &s->images[out_index];
+    const uh_image_info *a = &src->info, *b = &img->info;
+    if (a->width != b->width || a->height != b->height ||
+        a->channels != b->channels || a->sample != b->sample ||
+        a->space != b->space || a->flags != b->flags)
+        return h_fail(ctx, UH_EINVAL,
+                      "pass_input(): output %u of port %u is not shaped like "
+                      "input %u of port %u",
+                      (unsigned)out_index, (unsigned)out_port,
+                      (unsigned)in_index, (unsigned)in_port);
+    pthread_mutex_lock(&nr->lock);
+    int taken = img->data != NULL;
+    if (!taken) {
+        img->data = src->data;
+        img->stride = src->stride;
+        s->bytes[out_index] = 0; /* not the node's: never freed by it */
+        nr->holds_inputs = 1;
+    }
+    pthread_mutex_unlock(&nr->lock);
+    if (taken)
+        return h_fail(ctx, UH_EINVAL,
+                      "pass_input(): output %u of port %u already has pixels",
+                      (unsigned)out_index, (unsigned)out_port);
+    return UH_OK;
+}
+
+static const uh_ext_image_pass ext_image_pass = {
+    .struct_size = sizeof(uh_ext_image_pass),
+    .pass_input = h_pass_input,
+};
+
 static const void *h_get_extension(const uh_host *host, const char *id)
 {
     (void)host;
     if (id && strcmp(id, UH_EXT_FILE_AT) == 0)
         return &ext_file_at;
+    if (id && strcmp(id, UH_EXT_IMAGE_PASS) == 0)
+        return &ext_image_pass;
     return NULL;
 }
 

@@ -141,22 +141,30 @@ static int report_node_failure(run *r, node_rt *nr, diag *d)
 /* ------------------------------------------------------------------------ */
 /* Output buffers                                                           */
 
+static void release_inputs(run *r, node_rt *nr);
+
+/* Frees a node's output images; images passed on from an input (bytes 0)
+ * are its producer's, which this node's inputs keep alive until now. */
 static void free_outputs(run *r, node_rt *nr)
 {
     for (uint32_t p = 0; p < nr->kind->n_outputs; p++) {
         out_slot *s = &nr->outs[p];
         for (uint32_t i = 0; i < s->n; i++) {
-            if (s->images[i].data) {
+            if (s->images[i].data && s->bytes[i])
                 alloc_put(r->alloc, &nr->img_owner, s->images[i].data,
                           s->bytes[i]);
-                s->images[i].data = NULL;
-            }
+            s->images[i].data = NULL;
         }
     }
+    if (nr->holds_inputs && nr->released)
+        release_inputs(r, nr);
 }
 
 static void release_inputs(run *r, node_rt *nr)
 {
+    if (nr->inputs_released)
+        return;
+    nr->inputs_released = 1;
     for (uint32_t i = 0; i < nr->kind->n_inputs; i++) {
         int32_t src = nr->gn->inputs[i].node;
         if (src < 0)
@@ -360,7 +368,8 @@ static void node_done(run *r, node_rt *nr)
     if (nr->released)
         return;
     nr->released = 1;
-    release_inputs(r, nr);
+    if (!nr->holds_inputs) /* else with its outputs, in free_outputs() */
+        release_inputs(r, nr);
     if (nr->consumers_left == 0)
         free_outputs(r, nr);
     for (uint32_t c = 0; c < nr->n_consumers; c++) {
@@ -976,10 +985,13 @@ out:
     }
     if (r->alloc)
         fill_report(r, rep);
+    /* Every node's outputs first: freeing a node that passed an input on
+     * releases its producers, which must still have their slots. */
+    for (uint32_t i = 0; r->alloc && r->nodes && i < r->n; i++)
+        if (r->nodes[i].outs)
+            free_outputs(r, &r->nodes[i]);
     for (uint32_t i = 0; r->nodes && i < r->n; i++) {
         node_rt *nr = &r->nodes[i];
-        if (r->alloc)
-            free_outputs(r, nr);
         for (uint32_t p = 0; nr->outs && p < nr->kind->n_outputs; p++) {
             free(nr->outs[p].images);
             free(nr->outs[p].bytes);

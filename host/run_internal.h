@@ -60,7 +60,10 @@ typedef struct node_rt {
     struct stream *stream;    /* the pipeline this node heads, if any */
     struct member *member;    /* set when it streams inside a pipeline */
     int stream_member;        /* produced inside a pipeline, never stored */
-    int released;             /* its inputs were released */
+    int released;             /* node_done() ran */
+    int holds_inputs;         /* an output is an input passed on (uh.image-
+                                 pass): inputs released with the outputs */
+    int inputs_released;      /* release_inputs() ran */
 
     pthread_mutex_t call_lock; /* serialises start()/stop() (INSTANCE) */
     pthread_mutex_t lock;      /* guards status, msg, slots_used */

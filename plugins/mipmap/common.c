@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <uberhost/ext/image-pass.h>
+
 #include "mipmap_int.h"
 
 const uh_host *mip_host;
@@ -300,6 +302,25 @@ uh_status mip_level0(uh_ctx *ctx, const uh_image *in, uh_image *out,
     e.transfer = transfer;
     e.alpha_scale = 1.0f;
     return mip_encode(ctx, &s, &e, out);
+}
+
+uh_status mip_base_level(uh_ctx *ctx, const uh_image *in,
+                         const uh_image_info *decl, uint32_t index,
+                         int transfer)
+{
+    const uh_host *h = mip_host;
+    const uh_image_info *a = &in->info;
+    int same = a->width == decl->width && a->height == decl->height &&
+               a->channels == decl->channels && a->sample == decl->sample &&
+               a->space == decl->space && a->flags == decl->flags;
+    const uh_ext_image_pass *ip = NULL;
+    if (same && UH_HAS_FIELD(h, uh_host, get_extension) && h->get_extension)
+        ip = h->get_extension(h, UH_EXT_IMAGE_PASS);
+    if (ip && UH_HAS_FIELD(ip, uh_ext_image_pass, pass_input) && ip->pass_input)
+        return ip->pass_input(ctx, 0, 0, 0, index);
+    uh_image *out;
+    uh_status st = h->output_image(ctx, 0, index, &out);
+    return st == UH_OK ? mip_level0(ctx, in, out, transfer) : st;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -552,9 +552,7 @@ static uh_status mm_process(uh_ctx *ctx)
     uh_image *out;
     if ((st = h->input_image(ctx, 0, 0, &in)) != UH_OK)
         return st;
-    if ((st = h->output_image(ctx, 0, 0, &out)) != UH_OK)
-        return st;
-    if ((st = mip_level0(ctx, in, out, p.transfer)) != UH_OK)
+    if ((st = mip_base_level(ctx, in, &p.out, 0, p.transfer)) != UH_OK)
         return st;
     if (p.levels == 1)
         return UH_OK;

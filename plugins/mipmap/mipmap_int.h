@@ -86,6 +86,14 @@ uh_status mip_encode(uh_ctx *ctx, const mipf_src *src, const mipf_enc *enc,
 uh_status mip_level0(uh_ctx *ctx, const uh_image *in, uh_image *out,
                      int transfer);
 
+/* Output image `index` of port 0, declared as `decl`, made level 0 from
+ * the input (port 0, image 0): the input itself, passed on without a copy
+ * (SDK extension uh.image-pass/1) when it has the declared shape and the
+ * host offers that, else output_image() and mip_level0(). */
+uh_status mip_base_level(uh_ctx *ctx, const uh_image *in,
+                         const uh_image_info *decl, uint32_t index,
+                         int transfer);
+
 /* A buffered output file. */
 typedef struct mip_out {
     uh_ctx *ctx;

@@ -212,10 +212,8 @@ static uh_status rm_process(uh_ctx *ctx)
         }
         if (p.index[j][0] >= 0) {
             if (j == 0) {
-                uh_image *out;
-                st = h->output_image(ctx, 0, (uint32_t)p.index[0][0], &out);
-                if (st == UH_OK)
-                    st = mip_level0(ctx, in, out, p.transfer);
+                st = mip_base_level(ctx, in, &p.out, (uint32_t)p.index[0][0],
+                                    p.transfer);
             } else {
                 st = emit(ctx, &p, &enc, 0, j, &row_src);
             }

@@ -71,6 +71,36 @@ t.eq(node["src"]["output_bytes"], 64 * 32, "solid output bytes")
 t.check(st["peak"] >= 300000, "run peak covers the node's peak")
 t.eq(t.read_png(out_png).at(5, 5), 9, "pixel went through")
 
+# uh.image-pass/1: test.pass's output is its input, no copy (0 output
+# bytes), read by two sinks while the source also feeds a third; the input
+# lives as long as the passed-on output (ASan builds check the lifetime).
+pa, pb, pc = (os.path.join(d, n) for n in ("pa.png", "pb.png", "pc.png"))
+gp = graph("pass.json", {
+    "src": {"type": "test.solid", "params": {"width": 64, "height": 32, "value": 9}},
+    "p": {"type": "test.pass", "inputs": {"image": "src"}},
+    "a": {"type": "png.save", "params": {"path": pa}, "inputs": {"image": "p"}},
+    "b": {"type": "png.save", "params": {"path": pb}, "inputs": {"image": "p"}},
+    "c": {"type": "png.save", "params": {"path": pc}, "inputs": {"image": "src"}},
+})
+for threads in (1, 4):
+    c, out, err = t.run("run", gp, "--stats=json", "--threads", threads, *pp)
+    t.eq(c, 0, "pass graph, %d threads (%s)" % (threads, err))
+    node = {n["id"]: n for n in json.loads(out)["nodes"]}
+    t.eq(node["p"]["output_bytes"], 0, "test.pass output bytes")
+    t.eq(node["src"]["output_bytes"], 64 * 32, "test.pass source output bytes")
+    for f in (pa, pb, pc):
+        t.eq(t.read_png(f).at(7, 3), 9, "%s: pixel passed on" % os.path.basename(f))
+for opt, msg in (("p.wider=true", "pass_input(): output 0 of port 0 is not shaped like "
+                  "input 0 of port 0"),
+                 ("p.twice=true", "pass_input(): output 0 of port 0 already has pixels")):
+    for f in (pa, pb, pc):
+        if os.path.exists(f):
+            os.remove(f)
+    c, out, err = t.run("run", gp, "--set", opt, *pp)
+    t.eq(c, 5, "pass graph with %s: exit" % opt)
+    t.check("/nodes/p (test.pass, " in err and msg in err, "pass graph %s: %r" % (opt, err))
+    t.check(not any(os.path.exists(f) for f in (pa, pb, pc)), "%s: no output" % opt)
+
 # Text stats name every node.
 c, out, err = t.run("run", g, "--stats", *pp)
 t.eq(c, 0, "text stats run")

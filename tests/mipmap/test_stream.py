@@ -73,6 +73,30 @@ for c in (1, 2, 3):
     uhtest.check(all(a.pixels == b.pixels and b.depth == 16 for a, b in zip(ref16, got16)),
                  "16-bit at level %d: pixels" % c)
 
+# Level 0 is the input itself (uh.image-pass/1), not a copy: the mipmap
+# and ripmap nodes' output bytes are those of the other levels; with
+# another sample type level 0 is converted and counted. Pixels as above.
+import json  # noqa: E402
+for kind, sample, with_base in (("mipmap", "same", False), ("mipmap", "u16", True),
+                                ("ripmap", "same", False)):
+    g = mt.graph({"l": mt.load("rgba.png"),
+                  "m": {"type": kind, "params": {"filter": "box", "sample": sample},
+                        "inputs": {"image": "l"}},
+                  "w": {"type": "mip.save_png", "params": {"dir": "pass_%s_%s" % (kind, sample)},
+                        "inputs": {"levels": "m"}}}, "pass.json")
+    c, out, err = uhtest.run("run", g, "--stats=json", cwd=mt.path())
+    uhtest.eq(c, 0, "%s sample=%s: exit (%s)" % (kind, sample, err.strip()))
+    node = {n["id"]: n for n in json.loads(out)["nodes"]}
+    man, lv = mt.levels("pass_%s_%s" % (kind, sample))
+    px = 8 if sample == "u16" else 4
+    want = sum(e["width"] * e["height"] * px for e in man["levels"])
+    if not with_base:
+        want -= 128 * 96 * 4
+    uhtest.eq(node["m"]["output_bytes"], want, "%s sample=%s: output bytes" % (kind, sample))
+    uhtest.eq(node["l"]["output_bytes"], 128 * 96 * 4, "%s: the input's bytes" % kind)
+    uhtest.check(lv[0].pixels == ref[0].pixels or sample == "u16",
+                 "%s sample=%s: level 0 pixels" % (kind, sample))
+
 nb = mt.manifest("nobase")["levels"]
 uhtest.eq([e["file"] for e in nb], ["level_1.png", "level_2.png", "level_3.png"], "write_base=false files")
 uhtest.done()

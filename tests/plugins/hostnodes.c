@@ -2,10 +2,12 @@
  *   test.alloc  allocates and frees known sizes (for --stats checks)
  *   test.leak   allocates and forgets (for leak reports)
  *   test.fail   fails with a given status and message
- *   test.solid  a strip source of one colour (for running graphs) */
+ *   test.solid  a strip source of one colour (for running graphs)
+ *   test.pass   passes its input on as its output (uh.image-pass/1) */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <uberhost/ext/image-pass.h>
 #include <uberhost/uh_sdk.h>
 
 static const uh_host *host;
@@ -294,8 +296,62 @@ static const uh_node_type hang_type = {
     .process = hang_process,
 };
 
+/* ---- test.pass: the input passed on without a copy --------------------- */
+
+static const uh_param_desc p_wider = {.struct_size = sizeof(uh_param_desc),
+                                      .name = "wider",
+                                      .type = UH_PARAM_BOOL,
+                                      .doc = "declare an output 1 px wider"};
+static const uh_param_desc p_twice = {.struct_size = sizeof(uh_param_desc),
+                                      .name = "twice",
+                                      .type = UH_PARAM_BOOL,
+                                      .doc = "pass the input on twice"};
+static const uh_param_desc *const pass_params[] = {&p_wider, &p_twice, NULL};
+
+static uh_status pass_prepare(uh_ctx *ctx)
+{
+    const uh_image_info *in = host->input_info(ctx, 0, 0);
+    if (!in)
+        return UH_EINVAL;
+    uh_image_info o = *in;
+    o.width += uh_param_int(host, ctx, "wider") != 0;
+    return host->set_output(ctx, 0, 0, &o);
+}
+
+static uh_status pass_process(uh_ctx *ctx)
+{
+    const uh_ext_image_pass *ip = host->get_extension(host, UH_EXT_IMAGE_PASS);
+    if (!ip)
+        return host->fail(ctx, UH_EUNSUPPORTED, "no %s", UH_EXT_IMAGE_PASS);
+    uh_status st = ip->pass_input(ctx, 0, 0, 0, 0);
+    if (st == UH_OK && uh_param_int(host, ctx, "twice"))
+        st = ip->pass_input(ctx, 0, 0, 0, 0);
+    if (st != UH_OK)
+        return st;
+    const uh_image *in;
+    uh_image *out;
+    if ((st = host->input_image(ctx, 0, 0, &in)) != UH_OK ||
+        (st = host->output_image(ctx, 0, 0, &out)) != UH_OK)
+        return st;
+    if (out->data != in->data || out->stride != in->stride)
+        return host->fail(ctx, UH_EINTERNAL, "the output is not the input");
+    return UH_OK;
+}
+
+static const uh_node_type pass_type = {
+    .struct_size = sizeof(uh_node_type),
+    .id = "test.pass",
+    .summary = "passes its input on as its output, without a copy",
+    .inputs = ins,
+    .outputs = outs,
+    .params = pass_params,
+    .prepare = pass_prepare,
+    .process = pass_process,
+};
+
 static const uh_node_type *const types[] = {
-    &solid_type, &alloc_type, &fail_type, &sink_type, &hang_type, NULL};
+    &solid_type, &alloc_type, &fail_type, &sink_type,
+    &hang_type,  &pass_type,  NULL};
 
 static uh_status tn_init(const uh_host *h)
 {

@@ -1,5 +1,6 @@
 /* The SDK headers alone, as C11 with -Wpedantic -Werror -Wconversion. */
 #include <uberhost/ext/file-at.h>
+#include <uberhost/ext/image-pass.h>
 #include <uberhost/uh_sdk.h>
 
 int main(void)

@@ -1,5 +1,6 @@
 // The SDK header alone, as C++11 with -Wpedantic -Werror -Wconversion.
 #include <uberhost/ext/file-at.h>
+#include <uberhost/ext/image-pass.h>
 #include <uberhost/uh_sdk.h>
 
 int main()
