@@ -119,6 +119,7 @@ static uh_status alloc_pos(uh_ctx *ctx, uint32_t **xs, uint32_t **ys,
 
 static uh_status at_prepare(uh_ctx *ctx)
 {
+    mipf_init(); /* the tables, on first use (not at plugin load) */
     uint32_t *xs, *ys;
     size_t bytes;
     uh_status st = alloc_pos(ctx, &xs, &ys, &bytes);

@@ -93,6 +93,7 @@ void mip_dds_header(const mip_texfile *t, mip_out *o)
 
 static uh_status dd_prepare(uh_ctx *ctx)
 {
+    mipf_init(); /* the tables, on first use (not at plugin load) */
     uint32_t n;
     uh_status st = mip_check_chain(ctx, "dds.save", &n);
     if (st == UH_OK && n > MIP_MAX_LEVELS)

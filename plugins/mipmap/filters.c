@@ -2,6 +2,7 @@
 #include "filters.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
@@ -15,7 +16,7 @@ static uint8_t srgb8_start[65537]; /* code of linear value i / 65536 */
 /* The same for i / 4096: 4 KiB stays in L1, and a bucket still spans less
  * than one code (the closest thresholds are 1 / (255 * 12.92) apart). */
 static uint8_t srgb8_start12[4097];
-static int tables_ready;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static double srgb_to_linear_d(double v)
 {
@@ -49,10 +50,8 @@ float mipf_linear_to_srgb(float v)
     return (float)linear_to_srgb_d(v);
 }
 
-void mipf_init(void)
+static void build_tables(void)
 {
-    if (tables_ready)
-        return;
     for (int i = 0; i < 256; i++) {
         srgb8_lin[i] = (float)srgb_to_linear_d(i / 255.0);
         unorm8[i] = (float)(i / 255.0);
@@ -78,7 +77,12 @@ void mipf_init(void)
             code++;
         srgb8_start12[i] = (uint8_t)code;
     }
-    tables_ready = 1;
+}
+
+/* Once per process, whichever thread (and run) asks first. */
+void mipf_init(void)
+{
+    pthread_once(&tables_once, build_tables);
 }
 
 uint8_t mipf_encode_srgb8(float v)

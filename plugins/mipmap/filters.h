@@ -26,8 +26,9 @@ enum { MIPF_CLAMP = 0, MIPF_REPEAT, MIPF_MIRROR };
 /* How colour channels are coded. Alpha is always linear. */
 enum { MIPF_TF_SRGB = 0, MIPF_TF_LINEAR, MIPF_TF_DATA };
 
-/* Fills the transfer-curve tables; call once before anything else (the
- * plugin does it in init()). Not thread-safe, idempotent. */
+/* Fills the transfer-curve tables (1.5 ms) before their first use: the
+ * plugin calls it at the top of every prepare(). Thread-safe (once per
+ * process), idempotent. */
 void mipf_init(void);
 
 /* The exact sRGB curves (IEC 61966-2-1), on [0, 1]; values outside are

@@ -197,6 +197,7 @@ void mip_ktx2_header(const mip_texfile *t, mip_out *o)
 
 static uh_status kt_prepare(uh_ctx *ctx)
 {
+    mipf_init(); /* the tables, on first use (not at plugin load) */
     uint32_t n;
     uh_status st = mip_check_chain(ctx, "ktx2.save", &n);
     if (st != UH_OK)

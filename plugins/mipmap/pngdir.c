@@ -293,6 +293,7 @@ static uh_status write_level(uh_ctx *ctx, const char *path, const uh_image *img,
 
 static uh_status sp_prepare(uh_ctx *ctx)
 {
+    mipf_init(); /* the tables, on first use (not at plugin load) */
     uh_status st = mip_check_prefix(ctx, uh_param_str(mip_host, ctx, "prefix"));
     if (st != UH_OK)
         return st;

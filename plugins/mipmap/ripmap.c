@@ -96,6 +96,7 @@ static uh_status make_plan(uh_ctx *ctx, plan *p)
 
 static uh_status rm_prepare(uh_ctx *ctx)
 {
+    mipf_init(); /* the tables, on first use (not at plugin load) */
     plan p;
     uh_status st = make_plan(ctx, &p);
     if (st != UH_OK)

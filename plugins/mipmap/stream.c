@@ -213,6 +213,7 @@ static uh_status texfile_prepare(uh_ctx *ctx, sstate *s)
 
 static uh_status prepare(uh_ctx *ctx, int kind)
 {
+    mipf_init(); /* the tables, on first use (not at plugin load) */
     const uh_host *h = mip_host;
     const uh_image_info *in = h->input_info(ctx, 0, 0);
     if (!in)
