@@ -728,6 +728,10 @@ static uh_status fast_inflate_step(pngsrc *s)
     s->zs->avail_out = (uint32_t)(s->zcap - s->ztail);
     size_t tail = s->ztail;
     int r = isal_inflate(s->zs);
+    if (s->zs->avail_in > before) /* never: ISA-L gives back only this call's */
+        return host->fail(s->io.ctx, UH_EINTERNAL,
+                          "%s: inflate returned more input than it was given",
+                          s->io.path);
     uint32_t used = before - s->zs->avail_in;
     for (uint32_t i = 0; i < used && s->zhdr_n < 2; i++)
         s->zhdr[s->zhdr_n++] = in[i];
