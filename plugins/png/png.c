@@ -210,20 +210,23 @@ typedef struct pngsrc {
      * chunks, ISA-L inflates them and unfilter.c undoes the filters. */
     int fast;
     struct inflate_state *zs;
-    uint8_t *zbuf;   /* inflated bytes: filtered rows of 1 + rowbytes */
-    size_t zcap;     /* bytes of zbuf */
-    size_t zhead;    /* the first byte of the next row to unfilter */
-    size_t ztail;    /* the end of what inflate wrote */
-    size_t zprev;    /* where the previous (unfiltered) row starts */
-    int have_prev;   /* zprev is valid; else the previous row is zeros */
-    uint8_t *zeros;  /* rowbytes zero bytes: the row above row 0 */
-    unsigned bpp;    /* bytes per whole pixel, the filters' unit */
-    uint32_t chunk;  /* type of the chunk being read, or the last one */
-    uint32_t left;   /* bytes of that chunk not read yet */
-    uint32_t crc;    /* its CRC so far */
-    int zended;      /* the zlib stream ended */
-    int zstarved;    /* inflate's last call left output room: wants input */
-    uint8_t zhdr[2]; /* the first two bytes of the zlib stream */
+    uint8_t *zbuf;     /* inflated bytes: filtered rows of 1 + rowbytes */
+    size_t zcap;       /* bytes of zbuf */
+    size_t zhead;      /* the first byte of the next row to unfilter */
+    size_t ztail;      /* the end of what inflate wrote */
+    size_t zprev;      /* where the previous (unfiltered) row starts */
+    int have_prev;     /* zprev is valid; else the previous row is zeros */
+    uint8_t *zeros;    /* rowbytes zero bytes: the row above row 0 */
+    unsigned bpp;      /* bytes per whole pixel, the filters' unit */
+    size_t rawbytes;   /* bytes of a row in the file (rowbytes but for
+                          palettes: one index a pixel) */
+    uint8_t (*pal)[4]; /* 8-bit palette: RGBA of all 256 indices */
+    uint32_t chunk;    /* type of the chunk being read, or the last one */
+    uint32_t left;     /* bytes of that chunk not read yet */
+    uint32_t crc;      /* its CRC so far */
+    int zended;        /* the zlib stream ended */
+    int zstarved;      /* inflate's last call left output room: wants input */
+    uint8_t zhdr[2];   /* the first two bytes of the zlib stream */
     unsigned zhdr_n;
 } pngsrc;
 
@@ -525,17 +528,49 @@ static int chunk_is_critical(uint32_t type)
     return !(type & 0x20000000u); /* bit 5 of the first letter */
 }
 
+/* For an 8-bit palette image, before libpng's transforms (which clear
+ * tRNS from the info): the RGBA of all 256 indices as libpng expands them,
+ * black past PLTE and opaque past tRNS. Returns the host's status. */
+static uh_status pngsrc_keep_palette(pngsrc *s)
+{
+    png_colorp plte = NULL;
+    int n_plte = 0, n_trns = 0;
+    png_bytep trns = NULL;
+    if (!png_get_PLTE(s->png, s->info, &plte, &n_plte) || !plte)
+        return UH_OK;
+    if (png_get_valid(s->png, s->info, PNG_INFO_tRNS))
+        png_get_tRNS(s->png, s->info, &trns, &n_trns, NULL);
+    s->pal = host->alloc(s->io.ctx, 256 * sizeof(*s->pal), 0, UH_LIFE_NODE);
+    if (!s->pal)
+        return host->last_status(s->io.ctx);
+    memset(s->pal, 0, 256 * sizeof(*s->pal));
+    for (int i = 0; i < 256; i++) {
+        if (i < n_plte) {
+            s->pal[i][0] = plte[i].red;
+            s->pal[i][1] = plte[i].green;
+            s->pal[i][2] = plte[i].blue;
+        }
+        s->pal[i][3] = trns && i < n_trns ? trns[i] : 255;
+    }
+    return UH_OK;
+}
+
 /* Whether the rows can come from the own reader; call after the transforms
- * are set (s->rowbytes known). */
+ * are set (s->rowbytes known): 8/16-bit grey, GA, RGB, RGBA without tRNS,
+ * and 8-bit palettes (with or without tRNS), not interlaced. */
 static int pngsrc_fast_ok(pngsrc *s, int ct, int depth)
 {
     if (s->interlaced || (depth != 8 && depth != 16))
         return 0;
-    if (ct != PNG_COLOR_TYPE_GRAY && ct != PNG_COLOR_TYPE_GRAY_ALPHA &&
-        ct != PNG_COLOR_TYPE_RGB && ct != PNG_COLOR_TYPE_RGB_ALPHA)
+    if (ct == PNG_COLOR_TYPE_PALETTE) {
+        if (!s->pal) /* not 8-bit, or no PLTE */
+            return 0;
+    } else if (ct != PNG_COLOR_TYPE_GRAY && ct != PNG_COLOR_TYPE_GRAY_ALPHA &&
+               ct != PNG_COLOR_TYPE_RGB && ct != PNG_COLOR_TYPE_RGB_ALPHA) {
         return 0;
-    if (png_get_valid(s->png, s->info, PNG_INFO_tRNS))
+    } else if (png_get_valid(s->png, s->info, PNG_INFO_tRNS)) {
         return 0;
+    }
     /* libpng stopped right after the first IDAT's header: its last 8
      * bytes read are that header. */
     if (png_get_io_chunk_type(s->png) != CHUNK_IDAT ||
@@ -755,7 +790,8 @@ static uh_status fast_inflate_step(pngsrc *s)
 static uh_status fast_begin(pngsrc *s)
 {
     uh_ctx *ctx = s->io.ctx;
-    size_t frow = s->rowbytes + 1;
+    s->rawbytes = s->pal ? s->out.width : s->rowbytes;
+    size_t frow = s->rawbytes + 1;
     if (!uh_mul_size(&s->zcap, frow, 8))
         return host->fail(ctx, UH_ELIMIT, "%s: rows too long", s->io.path);
     s->zcap = s->zcap < ZBUF_MIN ? ZBUF_MIN : s->zcap;
@@ -764,10 +800,10 @@ static uh_status fast_begin(pngsrc *s)
         s->zcap = frow * 3; /* 8 * frow did not overflow */
     s->zs = host->alloc(ctx, sizeof(*s->zs), 0, UH_LIFE_NODE);
     s->zbuf = s->zs ? host->alloc(ctx, s->zcap, 64, UH_LIFE_NODE) : NULL;
-    s->zeros = s->zbuf ? host->alloc(ctx, s->rowbytes, 0, UH_LIFE_NODE) : NULL;
+    s->zeros = s->zbuf ? host->alloc(ctx, s->rawbytes, 0, UH_LIFE_NODE) : NULL;
     if (!s->zeros)
         return host->last_status(ctx);
-    memset(s->zeros, 0, s->rowbytes);
+    memset(s->zeros, 0, s->rawbytes);
     isal_inflate_init(s->zs);
     s->zs->crc_flag = ISAL_ZLIB;
     s->zs->avail_in = 0;
@@ -775,7 +811,9 @@ static uh_status fast_begin(pngsrc *s)
     s->chunk = CHUNK_IDAT;
     s->left = be32(s->last8);
     s->crc = crc32_gzip_refl(0, (const uint8_t *)"IDAT", 4);
-    s->bpp = s->out.channels * (s->out.sample == UH_SAMPLE_U16 ? 2u : 1u);
+    s->bpp = s->pal
+                 ? 1u
+                 : s->out.channels * (s->out.sample == UH_SAMPLE_U16 ? 2u : 1u);
     s->fast = 2; /* begun */
     return UH_OK;
 }
@@ -784,9 +822,9 @@ static uh_status fast_begin(pngsrc *s)
 static uh_status fast_rows(pngsrc *s, uint8_t *dst, size_t stride, uint32_t n)
 {
     uh_status st;
-    size_t frow = s->rowbytes + 1;
     if (s->fast == 1 && (st = fast_begin(s)) != UH_OK)
         return st;
+    size_t frow = s->rawbytes + 1;
     for (uint32_t i = 0; i < n; i++) {
         if (s->ztail - s->zhead < frow) {
             /* Keep the previous row and the partial one, at the front. */
@@ -805,7 +843,7 @@ static uh_status fast_rows(pngsrc *s, uint8_t *dst, size_t stride, uint32_t n)
         uint8_t *row = s->zbuf + s->zhead;
         const uint8_t *prev = s->have_prev ? s->zbuf + s->zprev + 1 : s->zeros;
         if (png_unfilter_row(row[0], s->bpp, row + 1, prev, row + 1,
-                             s->rowbytes) != 0)
+                             s->rawbytes) != 0)
             return fast_corrupt(s, "bad adaptive filter value");
         s->zprev = s->zhead;
         s->have_prev = 1;
@@ -813,7 +851,16 @@ static uh_status fast_rows(pngsrc *s, uint8_t *dst, size_t stride, uint32_t n)
         if (!dst)
             continue;
         uint8_t *out = dst + (size_t)i * stride;
-        if (s->out.sample == UH_SAMPLE_U16 && little_endian()) {
+        if (s->pal) {
+            const uint8_t *ix = row + 1;
+            if (s->out.channels == 4) {
+                for (size_t x = 0; x < s->rawbytes; x++)
+                    memcpy(out + 4 * x, s->pal[ix[x]], 4);
+            } else {
+                for (size_t x = 0; x < s->rawbytes; x++)
+                    memcpy(out + 3 * x, s->pal[ix[x]], 3);
+            }
+        } else if (s->out.sample == UH_SAMPLE_U16 && little_endian()) {
             for (size_t k = 0; k + 1 < s->rowbytes; k += 2) {
                 out[k] = row[1 + k + 1];
                 out[k + 1] = row[1 + k];
@@ -881,7 +928,9 @@ static void fast_free(pngsrc *s)
     uh_ctx *ctx = s->io.ctx;
     host->free(ctx, s->zs, sizeof(*s->zs));
     host->free(ctx, s->zbuf, s->zcap);
-    host->free(ctx, s->zeros, s->rowbytes);
+    host->free(ctx, s->zeros, s->rawbytes);
+    host->free(ctx, s->pal, 256 * sizeof(*s->pal));
+    s->pal = NULL;
     s->zs = NULL;
     s->zbuf = s->zeros = NULL;
 }
@@ -924,6 +973,9 @@ static uh_status pngsrc_open(pngsrc *s, const pngsrc_limits *lim)
     png_get_IHDR(s->png, s->info, &w, &h, &depth, &ct, &il, &cm, &fm);
     st = pngsrc_check_size(s, lim, w, h);
     if (st != UH_OK)
+        return st;
+    if (ct == PNG_COLOR_TYPE_PALETTE && depth == 8 &&
+        il == PNG_INTERLACE_NONE && (st = pngsrc_keep_palette(s)) != UH_OK)
         return st;
     if (pngsrc_try_transforms(s, ct, depth) != 0)
         return pngsrc_failed(s);
