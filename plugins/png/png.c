@@ -1,5 +1,8 @@
-/* The PNG codec: png.load, a libpng decoder run as a row source, and
- * png.save, a libpng encoder run as a row sink. Every libpng allocation goes
+/* The PNG codec: png.load, a row source, and png.save, a row sink. libpng
+ * reads and writes the header and the chunks around the image; the image
+ * data of the common layouts is read here (the own IDAT reader: ISA-L
+ * inflate, unfilter.c) and, at compression 1-3, written by idatw.c (ISA-L
+ * deflate); the rest goes through libpng and zlib. Every allocation goes
  * through the host's allocator, every byte through the host's files, and
  * libpng's setjmp/longjmp error handling stays inside the small pngsrc_try_
  * and pngdst_try_ functions of this file. */
