@@ -167,18 +167,6 @@ static void chunk_name(char out[5], png_uint_32 type)
     out[4] = '\0';
 }
 
-/* Bitwise CRC-32 of PNG (ISO 3309), for checking IHDR before libpng runs. */
-static uint32_t crc32_bytes(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xffffffffu;
-}
-
 static uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
@@ -213,13 +201,13 @@ typedef struct pngsrc {
      * chunks, ISA-L inflates them and unfilter.c undoes the filters. */
     int fast;
     struct inflate_state *zs;
-    uint8_t *zbuf;     /* inflated bytes: filtered rows of 1 + rowbytes */
+    uint8_t *zbuf;     /* inflated bytes: filtered rows of 1 + rawbytes */
     size_t zcap;       /* bytes of zbuf */
     size_t zhead;      /* the first byte of the next row to unfilter */
     size_t ztail;      /* the end of what inflate wrote */
     size_t zprev;      /* where the previous (unfiltered) row starts */
     int have_prev;     /* zprev is valid; else the previous row is zeros */
-    uint8_t *zeros;    /* rowbytes zero bytes: the row above row 0 */
+    uint8_t *zeros;    /* rawbytes zero bytes: the row above row 0 */
     unsigned bpp;      /* bytes per whole pixel, the filters' unit */
     size_t rawbytes;   /* bytes of a row in the file (rowbytes but for
                           palettes: one index a pixel) */
@@ -476,7 +464,7 @@ static uh_status pngsrc_precheck(pngsrc *s, const pngsrc_limits *lim)
                           s->io.path, hint);
     }
     if (s->len < 33 || be32(b + 8) != 13 || memcmp(b + 12, "IHDR", 4) != 0 ||
-        crc32_bytes(b + 12, 17) != be32(b + 29))
+        crc32_gzip_refl(0, b + 12, 17) != be32(b + 29))
         return UH_OK; /* libpng says what is wrong */
     return pngsrc_check_size(s, lim, be32(b + 16), be32(b + 20));
 }
@@ -508,16 +496,15 @@ static uint32_t pngsrc_space(pngsrc *s)
     return UH_SPACE_SRGB;
 }
 
-/* -- the own IDAT reader ----------------------------------------------------
- */
+/* -- the own IDAT reader -------------------------------------------------- */
 /* libpng reads the signature and every chunk up to the first IDAT header
  * (the colour-space tags, the limits), then this code takes over for the
- * common layouts: grey, grey+alpha, RGB and RGBA of 8 or 16 bits, not
- * interlaced, without tRNS. It walks the IDAT chunks itself (checking
- * every CRC), inflates with ISA-L (about 2.5x zlib's speed) into a buffer
- * of several rows, undoes the filters with unfilter.c's SIMD code, and
- * reads the chunks after the image up to IEND. Its messages are libpng's
- * for the same faults. */
+ * common layouts (pngsrc_fast_ok): grey, grey+alpha, RGB and RGBA of 8 or
+ * 16 bits without tRNS, and 8-bit palettes, not interlaced. It walks the IDAT
+ * chunks itself (checking every CRC), inflates with ISA-L (about 2.5x zlib's
+ * speed) into a buffer of several rows, undoes the filters with unfilter.c's
+ * SIMD code, and reads the chunks after the image up to IEND. Its messages are
+ * libpng's for the same faults. */
 
 #define ZBUF_MIN   (32u << 10)  /* inflate output buffer: 8 rows, within */
 #define ZBUF_MAX   (256u << 10) /* these bounds, and never under 3 rows */
