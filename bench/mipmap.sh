@@ -10,24 +10,9 @@
 # with apt-get when they are missing and we are root. Not part of CI.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-}
+. "$(dirname "$0")/lib.sh"
 size=${2:-4096}
-if [[ -z "$build" ]]; then
-  for d in "$here"/build "$here"/build-*; do
-    if [[ -x "$d/bin/uberhost" && -f "$d/plugins/mipmap.so" ]]; then build=$d; break; fi
-  done
-fi
-uh="$build/bin/uberhost"
-[[ -x "$uh" ]] || { echo "no uberhost binary; pass the build dir" >&2; exit 1; }
-export UBERHOST_PLUGIN_PATH="$build/plugins"
-
-need() { command -v "$1" >/dev/null 2>&1; }
-install_pkg() {
-  if [[ $(id -u) -eq 0 ]] && need apt-get; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
-  fi
-}
+uh_bench_build mipmap "${1:-}"
 [[ -x /usr/bin/time ]] || install_pkg time
 need maketx || install_pkg openimageio-tools
 need convert || install_pkg imagemagick

@@ -15,24 +15,9 @@
 # missing and we are root. Not part of CI; docs/performance.md has results.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-}
+. "$(dirname "$0")/lib.sh"
 runs=${2:-5}
-if [[ -z "$build" ]]; then
-  for d in "$here"/build-thumb "$here"/build "$here"/build-*; do
-    if [[ -x "$d/bin/uberhost" && -f "$d/plugins/jpeg.so" ]]; then build=$d; break; fi
-  done
-fi
-uh="$build/bin/uberhost"
-[[ -x "$uh" ]] || { echo "no uberhost binary; pass the build dir" >&2; exit 1; }
-export UBERHOST_PLUGIN_PATH="$build/plugins"
-
-need() { command -v "$1" >/dev/null 2>&1; }
-install_pkg() {
-  if [[ $(id -u) -eq 0 ]] && need apt-get; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
-  fi
-}
+uh_bench_build jpeg "${1:-}" build-thumb
 [[ -x /usr/bin/time ]] || install_pkg time
 need vipsthumbnail || install_pkg libvips-tools
 [[ -x /usr/bin/convert ]] || install_pkg imagemagick
