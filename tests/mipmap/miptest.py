@@ -53,6 +53,15 @@ def run_ok(g, *extra):
     return err
 
 
+def pattern_png(name, w, h, ch, depth=8):
+    """Writes a deterministic ramp pattern (every sample distinct along a
+    row) as an 8- or 16-bit PNG in the scratch dir."""
+    mx = 255 if depth == 8 else 65535
+    rows = [[(x * 37 + y * 11 + c * 70) * (mx // 255) % (mx + 1) for x in range(w) for c in range(ch)]
+            for y in range(h)]
+    uhtest.write_png(path(name), w, h, ch, rows, depth)
+
+
 def load(p):
     return {"type": "png.load", "params": {"path": p}}
 

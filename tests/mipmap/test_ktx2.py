@@ -17,17 +17,10 @@ mt.scratch()
 IDENT = bytes([0xAB, 0x4B, 0x54, 0x58, 0x20, 0x32, 0x30, 0xBB, 0x0D, 0x0A, 0x1A, 0x0A])
 
 
-def img(name, w, h, ch, depth=8):
-    mx = 255 if depth == 8 else 65535
-    rows = [[(x * 37 + y * 11 + c * 70) * (mx // 255) % (mx + 1) for x in range(w) for c in range(ch)]
-            for y in range(h)]
-    uhtest.write_png(mt.path(name), w, h, ch, rows, depth)
-
-
-img("rgba.png", 256, 256, 4)
-img("rgb.png", 20, 12, 3)
-img("grey.png", 30, 17, 1)
-img("ga.png", 16, 16, 2)
+mt.pattern_png("rgba.png", 256, 256, 4)
+mt.pattern_png("rgb.png", 20, 12, 3)
+mt.pattern_png("grey.png", 30, 17, 1)
+mt.pattern_png("ga.png", 16, 16, 2)
 
 cases = {
     # name: (input, mipmap params, vkFormat, typeSize, channels stored, srgb, float)

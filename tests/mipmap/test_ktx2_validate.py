@@ -19,20 +19,13 @@ if not ktx or not os.access(ktx, os.X_OK):
 mt.scratch()
 
 
-def img(name, w, h, ch, depth=8):
-    mx = 255 if depth == 8 else 65535
-    rows = [[(x * 37 + y * 11 + c * 70) * (mx // 255) % (mx + 1) for x in range(w) for c in range(ch)]
-            for y in range(h)]
-    uhtest.write_png(mt.path(name), w, h, ch, rows, depth)
-
-
-img("rgba.png", 64, 48, 4)
-img("odd.png", 301, 77, 4)
-img("rgb.png", 20, 12, 3)
-img("grey.png", 30, 17, 1)
-img("ga.png", 16, 16, 2)
-img("rgb16.png", 9, 5, 3, 16)
-img("one.png", 1, 1, 4)
+mt.pattern_png("rgba.png", 64, 48, 4)
+mt.pattern_png("odd.png", 301, 77, 4)
+mt.pattern_png("rgb.png", 20, 12, 3)
+mt.pattern_png("grey.png", 30, 17, 1)
+mt.pattern_png("ga.png", 16, 16, 2)
+mt.pattern_png("rgb16.png", 9, 5, 3, 16)
+mt.pattern_png("one.png", 1, 1, 4)
 
 cases = {
     "rgba_srgb": ("rgba.png", {}),
